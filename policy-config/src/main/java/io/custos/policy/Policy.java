@@ -1,0 +1,48 @@
+package io.custos.policy;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One loaded, validated policy. Immutable; a reload builds a new one. {@code version} identifies it in every audit
+ * record (a digest of the file's bytes).
+ */
+public record Policy(
+        String version,
+        List<Level> levels,
+        Map<String, Role> roles,
+        Map<String, User> users,
+        List<Backend> backends,
+        List<Listener> listeners,
+        Classification classification,
+        AuditSettings audit) {
+    public Policy {
+        requireNonNull(version, "version is null");
+        levels = List.copyOf(levels);
+        roles = Map.copyOf(roles);
+        users = Map.copyOf(users);
+        backends = List.copyOf(backends);
+        listeners = List.copyOf(listeners);
+        requireNonNull(classification, "classification is null");
+        requireNonNull(audit, "audit is null");
+    }
+
+    public Optional<User> user(String name) {
+        return Optional.ofNullable(users.get(name));
+    }
+
+    public Role role(User user) {
+        return roles.get(user.role());
+    }
+
+    public Optional<Backend> backend(Backend.Protocol protocol) {
+        return backends.stream().filter(b -> b.protocol() == protocol).findFirst();
+    }
+
+    public Optional<Listener> listener(Backend.Protocol protocol) {
+        return listeners.stream().filter(l -> l.protocol() == protocol).findFirst();
+    }
+}
