@@ -24,8 +24,8 @@ import javax.crypto.spec.SecretKeySpec;
 public record ScramVerifier(int iterations, byte[] salt, byte[] storedKey, byte[] serverKey) {
     public static final int DEFAULT_ITERATIONS = 4096;
     private static final int SALT_BYTES = 16;
-    private static final Pattern FORMAT = Pattern.compile(
-            "SCRAM-SHA-256\\$(\\d{1,9}):([A-Za-z0-9+/=]+)\\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)");
+    private static final Pattern FORMAT =
+            Pattern.compile("SCRAM-SHA-256\\$(\\d{1,9}):([A-Za-z0-9+/=]+)\\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)");
 
     public ScramVerifier {
         if (iterations <= 0) {
