@@ -1,0 +1,69 @@
+package io.custos.cli;
+
+import io.custos.proxy.CustosGateway;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code custos demo}: the gateway in front of an embedded PostgreSQL with the sample data, until Ctrl-C. */
+@Command(
+        name = "demo",
+        description = {
+            "Run the gateway in front of an embedded PostgreSQL with sample data until Ctrl-C.",
+            "The demo policy applies; the database and its files are removed on exit."
+        })
+final class DemoCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(
+            names = "--pg-port",
+            defaultValue = "15432",
+            paramLabel = "PORT",
+            description = "Port of the gateway's PostgreSQL listener (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    private int pgPort;
+
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            paramLabel = "HOST",
+            description = "Address the gateway listens on (default: ${DEFAULT-VALUE}).")
+    private String host;
+
+    @Option(
+            names = "--customers",
+            defaultValue = "3000",
+            paramLabel = "N",
+            description = "Number of sample customers (default: ${DEFAULT-VALUE}).")
+    private int customers;
+
+    @Option(
+            names = "--audit-file",
+            defaultValue = "custos-audit.jsonl",
+            paramLabel = "PATH",
+            description = "Where the audit trail goes (default: ./${DEFAULT-VALUE}).")
+    private Path auditFile;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Demo.Options options = new Demo.Options(host, pgPort, customers, auditFile.toAbsolutePath());
+        Resources resources = new Resources();
+        resources.closeOnShutdown();
+        Demo demo;
+        try {
+            demo = Demo.start(options, CustosGateway::start, resources, out);
+        } catch (RuntimeException e) {
+            resources.close();
+            throw e;
+        }
+        out.print(demo.banner());
+        out.flush();
+        Termination.awaitSignal();
+        return Custos.EXIT_OK;
+    }
+}

@@ -1,0 +1,44 @@
+package io.custos.cli;
+
+import io.custos.policy.Backend;
+import io.custos.policy.Policy;
+import io.custos.policy.PolicyLoader;
+import io.custos.proxy.CustosGateway;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code custos run --config FILE}: serves the gateway a policy file describes until the process is stopped. */
+@Command(name = "run", description = "Start the gateway with a policy file and serve until stopped.")
+final class RunCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The policy file.")
+    private Path config;
+
+    @Override
+    public Integer call() {
+        Policy policy = PolicyLoader.load(config);
+        PrintWriter out = spec.commandLine().getOut();
+        Resources resources = new Resources();
+        resources.closeOnShutdown();
+        try {
+            CustosGateway gateway = resources.add(CustosGateway.start(policy));
+            if (policy.listener(Backend.Protocol.POSTGRESQL).isPresent()) {
+                out.printf("Serving PostgreSQL clients on %s%n", Addresses.display(gateway.postgresAddress()));
+            }
+            out.printf("Policy %s, version %s%n", config, policy.version());
+            out.flush();
+        } catch (RuntimeException e) {
+            resources.close();
+            throw e;
+        }
+        Termination.awaitSignal();
+        return Custos.EXIT_OK;
+    }
+}

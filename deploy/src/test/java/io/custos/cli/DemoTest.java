@@ -1,0 +1,195 @@
+package io.custos.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.custos.policy.AuditSettings;
+import io.custos.policy.Backend;
+import io.custos.policy.Classification;
+import io.custos.policy.Listener;
+import io.custos.policy.Policy;
+import io.custos.policy.PolicyLoader;
+import io.custos.policy.Role;
+import io.custos.policy.ScramVerifier;
+import io.custos.policy.SecretSource;
+import io.custos.policy.StatementClass;
+import io.custos.policy.User;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class DemoTest {
+    @Test
+    void start_whenTheGatewayFails_reportsItAndLeavesNothingBehind() throws IOException {
+        Set<Path> dataDirectoriesBefore = dataDirectories();
+        AtomicReference<Policy> launched = new AtomicReference<>();
+        List<Long> customersSeenByGatewayAccount = new ArrayList<>();
+        StringWriter out = new StringWriter();
+        Resources resources = new Resources();
+        Demo.Options options = new Demo.Options("127.0.0.1", 25432, 50, Path.of("/tmp/demo-audit.jsonl"));
+
+        assertThatThrownBy(() -> Demo.start(
+                        options,
+                        policy -> {
+                            launched.set(policy);
+                            customersSeenByGatewayAccount.add(
+                                    countCustomersOrMinusOne(policy.backends().get(0)));
+                            throw new IllegalStateException("port 25432 is in use");
+                        },
+                        resources,
+                        new PrintWriter(out, true)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("Cannot start the gateway: port 25432 is in use");
+        resources.close();
+
+        Policy policy = launched.get();
+        Backend backend = policy.backends().get(0);
+        assertThat(backend.host()).isEqualTo("127.0.0.1");
+        assertThat(backend.database()).isEqualTo("custos_demo");
+        assertThat(backend.user()).isEqualTo("custos_gateway");
+        assertThat(backend.password()).isInstanceOf(SecretSource.Given.class);
+        assertThat(customersSeenByGatewayAccount).containsExactly(50L);
+        assertThat(policy.listeners()).containsExactly(new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 25432));
+        assertThat(policy.audit().file()).isEqualTo(Path.of("/tmp/demo-audit.jsonl"));
+        assertThat(out.toString()).contains("PostgreSQL is ready on 127.0.0.1:" + backend.port());
+        assertThatThrownBy(() -> countCustomers(backend)).isInstanceOf(SQLException.class);
+        assertThat(dataDirectories()).isEqualTo(dataDirectoriesBefore);
+    }
+
+    @Test
+    void demoPolicy_letsEveryDemoUserInWithTheDemoPassword() throws IOException {
+        Policy policy = PolicyLoader.parse(demoPolicyText(), Demo.POLICY_SOURCE_NAME, Path.of("."));
+
+        assertThat(Demo.demoUsers(policy))
+                .extracting(User::name)
+                .startsWith("it_admin", "clerk", "staff", "contractor");
+        assertThat(Demo.demoUsers(policy)).allMatch(Demo::acceptsDemoPassword);
+    }
+
+    @Test
+    void banner_showsHowEachDemoUserConnects() throws IOException {
+        Policy policy = PolicyLoader.parse(demoPolicyText(), Demo.POLICY_SOURCE_NAME, Path.of("."));
+        Demo.DirectAccess database = new Demo.DirectAccess("127.0.0.1", 40001, "custos_demo", "postgres", "Xyz123");
+
+        String banner = Demo.banner(policy, new InetSocketAddress("0.0.0.0", 15432), database);
+
+        assertThat(banner)
+                .contains("PostgreSQL protocol on 0.0.0.0:15432")
+                .contains("embedded PostgreSQL on 127.0.0.1:40001, database custos_demo")
+                .contains("version " + policy.version())
+                .contains("audit file  " + policy.audit().file())
+                .contains("Demo users (password 'custos-demo')")
+                .contains("staff       role staff, clearance 1\n")
+                .contains("contractor  role contractor, clearance 0\n")
+                .contains("PGPASSWORD=custos-demo psql \"host=127.0.0.1 port=15432 dbname=custos_demo user=staff\"")
+                .contains("jdbc:postgresql://127.0.0.1:15432/custos_demo?user=it_admin&password=custos-demo")
+                .contains("PGPASSWORD=Xyz123 psql \"host=127.0.0.1 port=40001 dbname=custos_demo user=postgres\"")
+                .doesNotContain("its own password");
+        assertThat(banner.indexOf("it_admin")).isLessThan(banner.indexOf("clerk"));
+    }
+
+    @Test
+    void acceptsDemoPassword_rejectsAnotherPassword() {
+        User user = user("someone", "role", "another password");
+
+        assertThat(Demo.acceptsDemoPassword(user)).isFalse();
+    }
+
+    @Test
+    void adapt_replacesBackendsListenersAndAudit() {
+        Backend embedded = new Backend(
+                Backend.Protocol.POSTGRESQL,
+                "127.0.0.1",
+                40001,
+                "custos_demo",
+                "custos_gateway",
+                new SecretSource.Given("pw"));
+        Listener listener = new Listener(Backend.Protocol.POSTGRESQL, "0.0.0.0", 15432);
+        Policy original = new Policy(
+                "v1",
+                List.of(),
+                Map.of("staff", new Role("staff", 1, Set.of(StatementClass.values()), false)),
+                Map.of("staff", user("staff", "staff", Demo.DEMO_PASSWORD)),
+                List.of(
+                        new Backend(
+                                Backend.Protocol.MYSQL,
+                                "db",
+                                3306,
+                                "custos_demo",
+                                "custos",
+                                new SecretSource.Environment("X")),
+                        new Backend(
+                                Backend.Protocol.POSTGRESQL,
+                                "db",
+                                5432,
+                                "custos_demo",
+                                "custos",
+                                new SecretSource.Environment("Y"))),
+                List.of(new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 13306)),
+                new Classification(List.of()),
+                new AuditSettings(Path.of("audit.jsonl")));
+
+        Policy adapted = Demo.adapt(original, embedded, listener, Path.of("/var/audit.jsonl"));
+
+        assertThat(adapted.version()).isEqualTo("v1");
+        assertThat(adapted.users()).isEqualTo(original.users());
+        assertThat(adapted.backends()).containsExactly(embedded);
+        assertThat(adapted.listeners()).containsExactly(listener);
+        assertThat(adapted.audit().file()).isEqualTo(Path.of("/var/audit.jsonl"));
+    }
+
+    private static User user(String name, String role, String password) {
+        return new User(name, role, true, ScramVerifier.create(password, new SecureRandom()));
+    }
+
+    private static String demoPolicyText() throws IOException {
+        try (InputStream in = DemoTest.class.getResourceAsStream(Demo.POLICY_RESOURCE)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static long countCustomers(Backend backend) throws SQLException {
+        String url = "jdbc:postgresql://" + backend.host() + ":" + backend.port() + "/" + backend.database();
+        try (Connection connection = DriverManager.getConnection(
+                        url, backend.user(), backend.password().read());
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("SELECT count(*) FROM customer")) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+
+    private static long countCustomersOrMinusOne(Backend backend) {
+        try {
+            return countCustomers(backend);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    private static Set<Path> dataDirectories() throws IOException {
+        try (Stream<Path> paths = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return paths.filter(path -> path.getFileName().toString().startsWith("custos-pg-"))
+                    .collect(Collectors.toSet());
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Support for tests that need a real database: one PostgreSQL server with the sample data per test JVM. */
+package io.custos.cli.support;
