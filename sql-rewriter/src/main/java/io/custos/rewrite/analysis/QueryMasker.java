@@ -2,19 +2,100 @@ package io.custos.rewrite.analysis;
 
 import static java.util.Objects.requireNonNull;
 
+import io.custos.policy.Classification;
+import io.custos.policy.ColumnRule;
+import io.custos.policy.Filter;
+import io.custos.policy.Mask;
+import io.custos.policy.Role;
 import io.custos.rewrite.Caller;
 import io.custos.rewrite.Catalog;
+import io.custos.rewrite.CatalogColumn;
+import io.custos.rewrite.CatalogTable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.calcite.jdbc.CalciteSchema;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlKind;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlSelect;
+import org.apache.calcite.sql.parser.SqlAbstractParserImpl;
+import org.apache.calcite.sql.parser.SqlParseException;
+import org.apache.calcite.sql.parser.SqlParser;
+import org.apache.calcite.sql.type.SqlTypeUtil;
+import org.apache.calcite.sql.validate.SqlValidator;
 
 /**
  * Masks the outputs of a query that derive from columns above the caller's clearance, by editing only the spans of
  * the client's text that must change.
+ *
+ * <p>Design: Calcite parses the lexer's prepared text and validates it against a Calcite schema built from the
+ * catalog (cached per catalog version). {@link Lineage} traces each output column of the top-level result to its
+ * source columns. For every output position with a protected source, the output's expression is wrapped in the mask
+ * of the highest-level protected source, in every branch of a set operation; a {@code *} that contains a masked
+ * column is replaced by its explicit column list. Edits are spliced into the client's text by offset, so literals,
+ * placeholders, comments and layout elsewhere stay byte for byte. The wrapped spans that are more than a column
+ * reference are parsed once more, on their own, as a check that the positions were read right.
+ *
+ * <p>Thread safety: instances are safe for concurrent use; each call builds its own validator.
  */
 public final class QueryMasker {
+    private static final Pattern PLAIN = Pattern.compile("[a-z_][a-z0-9_$]*");
+    /** PostgreSQL's reserved key words: a column reference spelled like one must be quoted. */
+    private static final Set<String> RESERVED =
+            Set.of(("all analyse analyze and any array as asc asymmetric both case cast check collate column "
+                            + "constraint create current_catalog current_date current_role current_time "
+                            + "current_timestamp current_user default deferrable desc distinct do else end except "
+                            + "false fetch for foreign from grant group having in initially intersect into lateral "
+                            + "leading limit localtime localtimestamp not null offset on only or order placing primary "
+                            + "references returning select session_user some symmetric system_user table then to "
+                            + "trailing true union unique user using variadic when where window with")
+                    .split(" "));
+
+    private static final Pattern COLUMN_REFERENCE =
+            Pattern.compile("[A-Za-z_][A-Za-z0-9_$]*(\\s*\\.\\s*[A-Za-z_][A-Za-z0-9_$]*){0,2}");
+    private static final Set<String> SQL_KEYWORDS = SqlAbstractParserImpl.getSql92ReservedWords();
+
     private final Supplier<Catalog> catalog;
+    private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
 
     public QueryMasker(Supplier<Catalog> catalog) {
         this.catalog = requireNonNull(catalog, "catalog is null");
+    }
+
+    /**
+     * Parses and validates one query on a tiny catalog, so that Calcite's one-time start-up cost (about a second) is
+     * paid at start rather than by the first client.
+     */
+    public static void warmUp() {
+        Catalog tiny = Catalog.of(
+                List.of(new CatalogTable(
+                        "public",
+                        "warm_up",
+                        List.of(
+                                new CatalogColumn("id", "bigint", false),
+                                new CatalogColumn("label", "character varying(10)", true)))),
+                0);
+        Classification classification = new Classification(
+                List.of(new ColumnRule("public", "warm_up", "label", 1, new Mask.Partial(1, 1, "*"), Filter.ALLOW)));
+        Caller caller = new Caller(
+                "warm-up", new Role("warm-up", 0, Set.of(), false), classification, "warm-up", List.of("public"));
+        String sql = "WITH w AS (SELECT id, label FROM warm_up) SELECT upper(label), count(*) FROM w GROUP BY 1";
+        MaskOutcome outcome = new QueryMasker(() -> tiny).mask(sql, sql, caller);
+        if (!(outcome instanceof MaskOutcome.Rewritten)) {
+            throw new IllegalStateException("warm-up query was not rewritten: " + outcome);
+        }
     }
 
     /**
@@ -23,6 +104,268 @@ public final class QueryMasker {
      *     same as in {@code statement}
      */
     public MaskOutcome mask(String statement, String calciteText, Caller caller) {
-        return new MaskOutcome.Unanalysable("not implemented yet");
+        requireNonNull(statement, "statement is null");
+        requireNonNull(calciteText, "calciteText is null");
+        requireNonNull(caller, "caller is null");
+        if (statement.length() != calciteText.length()) {
+            return new MaskOutcome.Unanalysable("the prepared text does not match the statement");
+        }
+        if (caller.classification().rules().stream().noneMatch(rule -> isProtected(rule, caller))) {
+            return new MaskOutcome.Unchanged();
+        }
+
+        Catalog current = requireNonNull(catalog.get(), "catalog supplied is null");
+        SqlNode parsed;
+        try {
+            parsed = SqlParser.create(calciteText, CalciteSetup.PARSER).parseQuery();
+        } catch (SqlParseException e) {
+            return new MaskOutcome.Unanalysable(firstLine(e.getMessage(), "the query could not be parsed"));
+        }
+        if (!Lineage.isQuery(parsed)) {
+            return new MaskOutcome.Unanalysable("not a query");
+        }
+
+        SqlValidator validator = CalciteSetup.validator(schema(current), caller.searchPath());
+        SqlNode validated;
+        try {
+            validated = validator.validate(parsed);
+        } catch (RuntimeException e) {
+            return new MaskOutcome.Unanalysable(firstLine(e.getMessage(), "the query could not be validated"));
+        }
+
+        try {
+            return new Rewrite(statement, calciteText, caller, new Lineage(validator, current), validator)
+                    .run(validated);
+        } catch (LineageException e) {
+            return new MaskOutcome.Unanalysable(e.getMessage());
+        }
+    }
+
+    private CalciteSchema schema(Catalog current) {
+        Snapshot cached = snapshot.get();
+        if (cached != null && cached.version() == current.version()) {
+            return cached.root();
+        }
+        Snapshot built = new Snapshot(current.version(), CalciteSetup.schema(current));
+        snapshot.set(built);
+        return built.root();
+    }
+
+    private static boolean isProtected(ColumnRule rule, Caller caller) {
+        return rule.level() > caller.role().clearance();
+    }
+
+    private static String firstLine(String message, String fallback) {
+        if (message == null || message.isBlank()) {
+            return fallback;
+        }
+        int end = message.indexOf('\n');
+        return (end < 0 ? message : message.substring(0, end)).strip();
+    }
+
+    /**
+     * A label after AS: quoted unless it is a plain lower-case identifier. Key words are quoted too; PostgreSQL would
+     * take most of them bare after AS, but the quoted form means the same and every parser reads it.
+     */
+    static String quoteLabel(String name) {
+        return PLAIN.matcher(name).matches() && !isKeyword(name) ? name : quote(name);
+    }
+
+    private static boolean isKeyword(String name) {
+        return RESERVED.contains(name) || SQL_KEYWORDS.contains(name.toUpperCase(Locale.ROOT));
+    }
+
+    /** An identifier in a column reference: also quoted when it is a reserved word. */
+    static String quoteIdentifier(String name) {
+        return PLAIN.matcher(name).matches() && !isKeyword(name) ? name : quote(name);
+    }
+
+    private static String quote(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    private record Snapshot(long version, CalciteSchema root) {}
+
+    private record Edit(int start, int end, String statementText) {}
+
+    /** One rewrite of one statement. */
+    private static final class Rewrite {
+        private final String statement;
+        private final String calciteText;
+        private final Caller caller;
+        private final Lineage lineage;
+        private final SqlValidator validator;
+        private final Spans spans;
+        private final List<Edit> edits = new ArrayList<>();
+        private final Map<SqlIdentifier, Map<Integer, Mask>> starMasks = new IdentityHashMap<>();
+        private final Map<SqlIdentifier, SqlSelect> starSelects = new IdentityHashMap<>();
+        private final Set<String> masked = new TreeSet<>();
+        private final List<String> complexSpans = new ArrayList<>();
+
+        Rewrite(String statement, String calciteText, Caller caller, Lineage lineage, SqlValidator validator) {
+            this.statement = statement;
+            this.calciteText = calciteText;
+            this.caller = caller;
+            this.lineage = lineage;
+            this.validator = validator;
+            this.spans = new Spans(calciteText);
+        }
+
+        MaskOutcome run(SqlNode query) {
+            List<SqlNode> leaves = lineage.leaves(query);
+            int columns = validator.getValidatedNodeType(query).getFieldCount();
+            for (int index = 0; index < columns; index++) {
+                Mask mask = maskFor(leaves, index);
+                if (mask == null) {
+                    continue;
+                }
+                for (int leaf = 0; leaf < leaves.size(); leaf++) {
+                    maskLeaf(leaves.get(leaf), index, mask, leaf == 0);
+                }
+            }
+            starMasks.forEach(this::expandStar);
+            if (edits.isEmpty()) {
+                return new MaskOutcome.Unchanged();
+            }
+            checkExpressions();
+            String sql = apply(statement);
+            return new MaskOutcome.Rewritten(sql, List.copyOf(masked));
+        }
+
+        /** The mask of the highest-level protected source of an output, over every branch; null if none. */
+        private Mask maskFor(List<SqlNode> leaves, int index) {
+            ColumnRule chosen = null;
+            List<String> sources = new ArrayList<>();
+            for (SqlNode leaf : leaves) {
+                for (Lineage.Source source : lineage.origins(leaf, index)) {
+                    ColumnRule rule = caller.classification()
+                            .rule(source.schema(), source.table(), source.column())
+                            .filter(r -> isProtected(r, caller))
+                            .orElse(null);
+                    if (rule == null) {
+                        continue;
+                    }
+                    sources.add(source.toString());
+                    if (chosen == null || rule.level() > chosen.level()) {
+                        chosen = rule;
+                    }
+                }
+            }
+            if (chosen == null) {
+                return null;
+            }
+            masked.addAll(sources);
+            return chosen.mask();
+        }
+
+        private void maskLeaf(SqlNode leaf, int index, Mask mask, boolean labelled) {
+            if (leaf.getKind() == SqlKind.VALUES) {
+                for (SqlNode row : ((SqlCall) leaf).getOperandList()) {
+                    SqlNode value = ((SqlCall) row).operand(index);
+                    wrap(spans.ofNode(value), mask, textual(lineage.type(leaf, index)), null, null);
+                }
+                return;
+            }
+            Lineage.Output output = lineage.outputs((SqlSelect) leaf).get(index);
+            if (output instanceof Lineage.StarOutput star) {
+                starSelects.put(star.star(), (SqlSelect) leaf);
+                starMasks
+                        .computeIfAbsent(star.star(), s -> new LinkedHashMap<>())
+                        .put(index, mask);
+                return;
+            }
+            Lineage.ExpressionOutput expression = (Lineage.ExpressionOutput) output;
+            CatalogColumn column = lineage.bareColumn(output);
+            boolean textual = column != null ? column.textual() : textual(lineage.type(leaf, index));
+            String label = labelled && expression.alias() == null ? lineage.label(output) : null;
+            Spans.Span span = spans.ofExpression(expression.expression());
+            wrap(span, mask, textual, column == null ? null : column.type(), label);
+        }
+
+        /** Wraps a span in a mask; a value of VALUES is never widened over parentheses, which are its row's. */
+        private void wrap(Spans.Span span, Mask mask, boolean textual, String declaredType, String label) {
+            String prepared = calciteText.substring(span.start(), span.end());
+            if (!COLUMN_REFERENCE.matcher(prepared).matches()) {
+                complexSpans.add(prepared);
+            }
+            String suffix = label == null ? "" : " AS " + quoteLabel(label);
+            String original = statement.substring(span.start(), span.end());
+            edits.add(
+                    new Edit(span.start(), span.end(), MaskSql.render(mask, original, textual, declaredType) + suffix));
+        }
+
+        /** Replaces a star by its columns in order, the masked ones wrapped and labelled with their names. */
+        private void expandStar(SqlIdentifier star, Map<Integer, Mask> masks) {
+            SqlSelect select = starSelects.get(star);
+            List<Lineage.Output> outputs = lineage.outputs(select);
+            List<String> columns = new ArrayList<>();
+            for (int index = 0; index < outputs.size(); index++) {
+                if (!(outputs.get(index) instanceof Lineage.StarOutput column) || column.star() != star) {
+                    continue;
+                }
+                String name = lineage.label(column);
+                String reference = (column.qualifier() == null ? "" : quoteIdentifier(column.qualifier()) + ".")
+                        + quoteIdentifier(name);
+                Mask mask = masks.get(index);
+                if (mask == null) {
+                    columns.add(reference);
+                    continue;
+                }
+                CatalogColumn declared = lineage.bareColumn(column);
+                boolean textual = declared != null ? declared.textual() : textual(lineage.type(select, index));
+                columns.add(MaskSql.render(mask, reference, textual, declared == null ? null : declared.type()) + " AS "
+                        + quoteLabel(name));
+            }
+            Spans.Span span = spans.ofNode(star);
+            String text = String.join(", ", columns);
+            edits.add(new Edit(span.start(), span.end(), text));
+        }
+
+        private static boolean textual(RelDataType type) {
+            return type != null && SqlTypeUtil.inCharFamily(type);
+        }
+
+        private String apply(String text) {
+            edits.sort(Comparator.comparingInt(Edit::start));
+            StringBuilder out = new StringBuilder(text.length() + 256);
+            int position = 0;
+            for (Edit edit : edits) {
+                if (edit.start() < position) {
+                    throw new LineageException("overlapping rewrites");
+                }
+                out.append(text, position, edit.start()).append(edit.statementText());
+                position = edit.end();
+            }
+            return out.append(text, position, text.length()).toString();
+        }
+
+        /**
+         * Parses the wrapped spans that are more than a column reference, all in one statement: a span that is not
+         * exactly one expression means the positions were misread, and the rewrite must not go out.
+         */
+        private void checkExpressions() {
+            if (complexSpans.isEmpty()) {
+                return;
+            }
+            StringBuilder check = new StringBuilder("SELECT ");
+            for (int i = 0; i < complexSpans.size(); i++) {
+                check.append(i == 0 ? "" : ", ")
+                        .append('(')
+                        .append(complexSpans.get(i))
+                        .append(')');
+            }
+            try {
+                SqlNode parsed =
+                        SqlParser.create(check.toString(), CalciteSetup.PARSER).parseQuery();
+                if (parsed instanceof SqlSelect select
+                        && select.getSelectList().size() == complexSpans.size()
+                        && select.getSelectList().stream().noneMatch(item -> item.getKind() == SqlKind.ROW)) {
+                    return;
+                }
+            } catch (SqlParseException e) {
+                // reported below
+            }
+            throw new LineageException("could not delimit an output expression");
+        }
     }
 }

@@ -1,2 +1,5 @@
-/** Query analysis with Calcite: name resolution against the catalog, lineage of each output, and the masking rewrite. */
+/**
+ * Query analysis with Calcite: name resolution against the catalog, lineage of each output, and the masking rewrite
+ * ({@link io.custos.rewrite.analysis.QueryMasker}).
+ */
 package io.custos.rewrite.analysis;

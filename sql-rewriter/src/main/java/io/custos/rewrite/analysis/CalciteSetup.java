@@ -1,0 +1,158 @@
+package io.custos.rewrite.analysis;
+
+import io.custos.rewrite.Catalog;
+import io.custos.rewrite.CatalogColumn;
+import io.custos.rewrite.CatalogTable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.calcite.avatica.util.Casing;
+import org.apache.calcite.avatica.util.Quoting;
+import org.apache.calcite.config.CalciteConnectionConfig;
+import org.apache.calcite.jdbc.CalciteSchema;
+import org.apache.calcite.prepare.CalciteCatalogReader;
+import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeFactory;
+import org.apache.calcite.rel.type.RelDataTypeSystem;
+import org.apache.calcite.schema.SchemaPlus;
+import org.apache.calcite.schema.impl.AbstractSchema;
+import org.apache.calcite.schema.impl.AbstractTable;
+import org.apache.calcite.sql.SqlFunctionCategory;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlOperator;
+import org.apache.calcite.sql.SqlOperatorTable;
+import org.apache.calcite.sql.SqlSyntax;
+import org.apache.calcite.sql.fun.SqlLibrary;
+import org.apache.calcite.sql.fun.SqlLibraryOperatorTableFactory;
+import org.apache.calcite.sql.parser.SqlParser;
+import org.apache.calcite.sql.parser.babel.SqlBabelParserImpl;
+import org.apache.calcite.sql.type.SqlTypeFactoryImpl;
+import org.apache.calcite.sql.validate.SqlConformanceEnum;
+import org.apache.calcite.sql.validate.SqlNameMatcher;
+import org.apache.calcite.sql.validate.SqlNameMatchers;
+import org.apache.calcite.sql.validate.SqlValidator;
+import org.apache.calcite.sql.validate.SqlValidatorUtil;
+
+/**
+ * Calcite configured to read PostgreSQL: the babel parser with PostgreSQL's identifier rules (double quotes, unquoted
+ * names folded to lower case, case-sensitive matching), the PostgreSQL function library, and a schema per database
+ * schema built from the catalog.
+ */
+final class CalciteSetup {
+    static final SqlParser.Config PARSER = SqlParser.config()
+            .withParserFactory(SqlBabelParserImpl.FACTORY)
+            .withConformance(SqlConformanceEnum.BABEL)
+            .withQuoting(Quoting.DOUBLE_QUOTE)
+            .withUnquotedCasing(Casing.TO_LOWER)
+            .withQuotedCasing(Casing.UNCHANGED)
+            .withCaseSensitive(true);
+
+    private static final SqlValidator.Config VALIDATOR = SqlValidator.Config.DEFAULT
+            .withConformance(SqlConformanceEnum.BABEL)
+            .withIdentifierExpansion(false)
+            .withCallRewrite(false)
+            .withLenientOperatorLookup(true);
+
+    private static final SqlOperatorTable OPERATORS = new CaseInsensitiveOperators(
+            SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.STANDARD, SqlLibrary.POSTGRESQL));
+
+    private CalciteSetup() {}
+
+    /** The Calcite schema tree for one catalog snapshot: the root holds one sub-schema per database schema. */
+    static CalciteSchema schema(Catalog catalog) {
+        CalciteSchema root = CalciteSchema.createRootSchema(false, false);
+        addTypeNames(root.plus());
+        Map<String, SchemaPlus> schemas = new HashMap<>();
+        for (CatalogTable table : catalog.tables()) {
+            SchemaPlus schema = schemas.computeIfAbsent(
+                    table.schema(), name -> addTypeNames(root.plus().add(name, new AbstractSchema())));
+            schema.add(table.name(), new CatalogBackedTable(table.columns()));
+        }
+        return root;
+    }
+
+    /** PostgreSQL type names that Calcite's parser reads as user-defined types, as in {@code x::text}. */
+    private static SchemaPlus addTypeNames(SchemaPlus schema) {
+        for (String name : List.of(
+                "text",
+                "int2",
+                "int4",
+                "int8",
+                "float4",
+                "float8",
+                "bool",
+                "bpchar",
+                "timestamptz",
+                "citext",
+                "name",
+                "uuid",
+                "json",
+                "jsonb",
+                "bytea",
+                "inet",
+                "interval",
+                "oid",
+                "regclass")) {
+            schema.add(name, typeFactory -> PostgresTypes.toCalcite(name, typeFactory));
+        }
+        return schema;
+    }
+
+    static SqlValidator validator(CalciteSchema root, List<String> searchPath) {
+        RelDataTypeFactory typeFactory = new SqlTypeFactoryImpl(RelDataTypeSystem.DEFAULT);
+        List<List<String>> paths = new ArrayList<>();
+        for (String schema : searchPath.isEmpty() ? List.of("public") : searchPath) {
+            paths.add(List.of(schema));
+        }
+        paths.add(List.of());
+        CalciteCatalogReader reader = new SearchPathCatalogReader(root, paths, typeFactory);
+        return SqlValidatorUtil.newValidator(OPERATORS, reader, typeFactory, VALIDATOR);
+    }
+
+    /** Resolves unqualified tables against each schema of the search path in turn, then against the root. */
+    private static final class SearchPathCatalogReader extends CalciteCatalogReader {
+        SearchPathCatalogReader(CalciteSchema root, List<List<String>> paths, RelDataTypeFactory typeFactory) {
+            super(root, SqlNameMatchers.withCaseSensitive(true), paths, typeFactory, CalciteConnectionConfig.DEFAULT);
+        }
+    }
+
+    /**
+     * Function names arrive folded to lower case while Calcite registers its functions in upper case: look operators
+     * up without regard to case, as PostgreSQL does for unquoted names.
+     */
+    private record CaseInsensitiveOperators(SqlOperatorTable delegate) implements SqlOperatorTable {
+        @Override
+        public void lookupOperatorOverloads(
+                SqlIdentifier opName,
+                SqlFunctionCategory category,
+                SqlSyntax syntax,
+                List<SqlOperator> operatorList,
+                SqlNameMatcher nameMatcher) {
+            delegate.lookupOperatorOverloads(
+                    opName, category, syntax, operatorList, SqlNameMatchers.withCaseSensitive(false));
+        }
+
+        @Override
+        public List<SqlOperator> getOperatorList() {
+            return delegate.getOperatorList();
+        }
+    }
+
+    private static final class CatalogBackedTable extends AbstractTable {
+        private final List<CatalogColumn> columns;
+
+        CatalogBackedTable(List<CatalogColumn> columns) {
+            this.columns = columns;
+        }
+
+        @Override
+        public RelDataType getRowType(RelDataTypeFactory typeFactory) {
+            RelDataTypeFactory.Builder builder = typeFactory.builder();
+            for (CatalogColumn column : columns) {
+                builder.add(column.name(), PostgresTypes.toCalcite(column.type(), typeFactory));
+            }
+            return builder.build();
+        }
+    }
+}
