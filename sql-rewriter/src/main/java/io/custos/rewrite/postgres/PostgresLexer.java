@@ -1,0 +1,161 @@
+package io.custos.rewrite.postgres;
+
+import io.custos.rewrite.postgres.PostgresToken.Kind;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Splits a PostgreSQL client message into statements and describes each (see {@link LexedStatement}).
+ *
+ * <p>Statements end at a {@code ;} outside quotes, comments, dollar quotes and parentheses, and outside the body of
+ * {@code CREATE FUNCTION … BEGIN ATOMIC … END}, which the server parses as one statement. The lexer never throws on
+ * bad input: what the server's lexer would reject is reported as malformed, so the gate can refuse it or let the
+ * server report the error. The server parses a whole simple-query message before running any of it, so a message
+ * with a syntax error anywhere runs nothing.
+ */
+public final class PostgresLexer {
+    private PostgresLexer() {}
+
+    /**
+     * @param message the client's query text
+     * @param standardConformingStrings the session's {@code standard_conforming_strings}: when off, a backslash
+     *     escapes the next character in plain {@code '...'} strings too
+     */
+    public static List<LexedStatement> split(String message, boolean standardConformingStrings) {
+        List<PostgresToken> tokens = PostgresTokenizer.tokenize(message, standardConformingStrings);
+        char[] calciteText = calciteText(message, tokens);
+        List<LexedStatement> statements = new ArrayList<>();
+        List<PostgresToken> current = new ArrayList<>();
+        Splitter splitter = new Splitter();
+        for (PostgresToken token : tokens) {
+            if (token.isPunctuation(";") && splitter.atTopLevel()) {
+                finish(message, current, calciteText, statements);
+                current.clear();
+                splitter = new Splitter();
+                continue;
+            }
+            current.add(token);
+            splitter.accept(token);
+        }
+        finish(message, current, calciteText, statements);
+        return statements;
+    }
+
+    private static void finish(
+            String message, List<PostgresToken> segment, char[] calciteText, List<LexedStatement> statements) {
+        int first = -1;
+        int last = -1;
+        for (int index = 0; index < segment.size(); index++) {
+            if (segment.get(index).significant()) {
+                first = first < 0 ? index : first;
+                last = index;
+            }
+        }
+        if (first < 0) {
+            return;
+        }
+        // An unterminated comment after the last token still makes the statement one the server rejects.
+        boolean trailingMalformed =
+                segment.subList(last + 1, segment.size()).stream().anyMatch(PostgresToken::malformed);
+        statements.add(StatementAnalyzer.analyze(
+                message, List.copyOf(segment.subList(first, last + 1)), trailingMalformed, calciteText));
+    }
+
+    /**
+     * Tracks what decides whether a {@code ;} ends the statement: parenthesis depth, and the body of a routine written
+     * {@code BEGIN ATOMIC … END}, in which CASE … END pairs nest.
+     */
+    private static final class Splitter {
+        private int parentheses;
+        private int atomicDepth;
+        private int words;
+        private boolean routine;
+        private String previousWord;
+
+        void accept(PostgresToken token) {
+            if (!token.significant()) {
+                return;
+            }
+            if (token.isPunctuation("(") || token.isPunctuation("[")) {
+                parentheses++;
+            } else if (token.isPunctuation(")") || token.isPunctuation("]")) {
+                parentheses = Math.max(0, parentheses - 1);
+            }
+            String word = token.kind() == Kind.WORD ? token.value() : null;
+            if (word != null) {
+                trackRoutineBody(word);
+            }
+            previousWord = word;
+        }
+
+        private void trackRoutineBody(String word) {
+            words++;
+            if (words == 1 && !word.equals("create")) {
+                words = Integer.MIN_VALUE;
+            }
+            if ((words == 2 || words == 4) && (word.equals("function") || word.equals("procedure"))) {
+                routine = words == 2 || "replace".equals(previousWord);
+            }
+            if (routine && atomicDepth == 0 && word.equals("atomic") && "begin".equals(previousWord)) {
+                atomicDepth = 1;
+            } else if (atomicDepth > 0 && word.equals("case")) {
+                atomicDepth++;
+            } else if (atomicDepth > 0 && word.equals("end")) {
+                atomicDepth--;
+            }
+        }
+
+        boolean atTopLevel() {
+            return parentheses == 0 && atomicDepth == 0;
+        }
+    }
+
+    /**
+     * The message as Calcite should read it, offsets unchanged: comments become spaces; string constants of every
+     * kind become a plain {@code '…'} of blanks at the same opening and closing positions; {@code $n} becomes
+     * {@code ?}; a {@code U&"…"} name becomes the plain quoted name it denotes, padded with spaces. Line breaks are
+     * kept everywhere, so that line and column positions agree too.
+     */
+    static char[] calciteText(String message, List<PostgresToken> tokens) {
+        char[] text = message.toCharArray();
+        for (PostgresToken token : tokens) {
+            switch (token.kind()) {
+                case COMMENT -> blank(text, token.start(), token.end());
+                case STRING -> {
+                    blank(text, token.start(), token.end());
+                    if (!token.malformed()) {
+                        text[token.quoteStart()] = '\'';
+                        text[token.end() - 1] = '\'';
+                    }
+                }
+                case PARAMETER -> {
+                    blank(text, token.start(), token.end());
+                    text[token.start()] = '?';
+                }
+                case QUOTED_IDENTIFIER -> plainQuotedName(text, token);
+                default -> {}
+            }
+        }
+        return text;
+    }
+
+    private static void plainQuotedName(char[] text, PostgresToken token) {
+        if (token.quoteStart() == token.start() || token.malformed()) {
+            return;
+        }
+        String quoted = '"' + token.value().replace("\"", "\"\"") + '"';
+        if (quoted.length() > token.end() - token.start()) {
+            return;
+        }
+        blank(text, token.start(), token.end());
+        quoted.getChars(0, quoted.length(), text, token.start());
+    }
+
+    private static void blank(char[] text, int start, int end) {
+        for (int index = start; index < end; index++) {
+            if (text[index] != '\n' && text[index] != '\r') {
+                text[index] = ' ';
+            }
+        }
+    }
+}

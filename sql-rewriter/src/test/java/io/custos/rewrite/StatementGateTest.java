@@ -1,0 +1,508 @@
+package io.custos.rewrite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.custos.policy.Classification;
+import io.custos.policy.ColumnRule;
+import io.custos.policy.Filter;
+import io.custos.policy.Mask;
+import io.custos.policy.Role;
+import io.custos.policy.StatementClass;
+import io.custos.rewrite.analysis.QueryMasker;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The gate's rules with the real masker over an empty catalog, which can resolve no table: every query is
+ * unanalysable, so the fail-closed path is what queries take.
+ */
+class StatementGateTest {
+    private static final Set<StatementClass> EVERYTHING = EnumSet.of(
+            StatementClass.READ,
+            StatementClass.INSERT,
+            StatementClass.UPDATE,
+            StatementClass.DELETE,
+            StatementClass.DDL,
+            StatementClass.TRANSACTION,
+            StatementClass.SESSION,
+            StatementClass.OTHER);
+
+    private static final Map<String, Role> ROLES = Map.of(
+            "it_engineer", new Role("it_engineer", 3, EVERYTHING, true),
+            "info_clerk", new Role("info_clerk", 2, EVERYTHING, false),
+            "exporter", new Role("exporter", 1, Set.of(StatementClass.READ), true),
+            "staff",
+                    new Role(
+                            "staff",
+                            1,
+                            Set.of(
+                                    StatementClass.READ,
+                                    StatementClass.INSERT,
+                                    StatementClass.TRANSACTION,
+                                    StatementClass.SESSION),
+                            false),
+            "contractor",
+                    new Role(
+                            "contractor",
+                            0,
+                            Set.of(StatementClass.READ, StatementClass.TRANSACTION, StatementClass.SESSION),
+                            false));
+
+    private static final Classification CLASSIFICATION = new Classification(List.of(
+            rule("customer", "name", 1),
+            rule("customer", "mobile", 1),
+            rule("customer_asset", "annual_income", 2),
+            rule("customer_bank", "account_no", 3)));
+
+    private static final String LAUNDERING =
+            "custos: statement may copy or test classified data above the caller's clearance ";
+    private static final String UNANALYSABLE = "custos: statement could not be analysed and may read classified data: ";
+
+    private final AtomicLong catalogVersion = new AtomicLong(1);
+    private final StatementGate gate = new StatementGate(
+            new QueryMasker(() -> Catalog.of(List.of(), catalogVersion.get())), catalogVersion::get, 100);
+
+    static Stream<Arguments> decisions() {
+        return Stream.of(
+                // Import and export.
+                Arguments.of("it_engineer", "copy customer to stdout", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "info_clerk",
+                        "copy customer to stdout",
+                        Decision.REFUSED,
+                        "import-export",
+                        "custos: role info_clerk may not import or export data (COPY)"),
+                Arguments.of(
+                        "info_clerk",
+                        "COPY (select 1) TO PROGRAM 'cat'",
+                        Decision.REFUSED,
+                        "import-export",
+                        "custos: role info_clerk may not import or export data (COPY)"),
+                Arguments.of(
+                        "info_clerk",
+                        "select pg_read_file('/etc/passwd')",
+                        Decision.REFUSED,
+                        "import-export",
+                        "custos: role info_clerk may not import or export data (pg_read_file)"),
+                Arguments.of(
+                        "staff",
+                        "select \"pg_catalog\".\"lo_export\"(1, '/tmp/x')",
+                        Decision.REFUSED,
+                        "import-export",
+                        "custos: role staff may not import or export data (lo_export)"),
+                Arguments.of("it_engineer", "select pg_read_file('/etc/passwd')", Decision.ALLOWED, null, null),
+                // Role permissions, naming what the client wrote.
+                Arguments.of(
+                        "staff",
+                        "update customer set name = 'x'",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run UPDATE"),
+                Arguments.of(
+                        "staff",
+                        "DELETE FROM project",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run DELETE"),
+                Arguments.of(
+                        "staff",
+                        "truncate project",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run TRUNCATE"),
+                Arguments.of(
+                        "staff",
+                        "create table t (a int)",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run CREATE TABLE"),
+                Arguments.of(
+                        "staff",
+                        "drop table project",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run DROP TABLE"),
+                Arguments.of(
+                        "staff",
+                        "alter table project add column b int",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run ALTER TABLE"),
+                Arguments.of(
+                        "staff",
+                        "merge into project p using project q on p.id = q.id when matched then do nothing",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run MERGE"),
+                Arguments.of(
+                        "staff",
+                        "insert into project values (1) on conflict (id) do update set name = 'x'",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run INSERT ON CONFLICT DO UPDATE"),
+                Arguments.of(
+                        "contractor",
+                        "with d as (delete from project returning *) select * from d",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role contractor may not run DELETE"),
+                Arguments.of(
+                        "staff",
+                        "select * into t from project",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run SELECT INTO"),
+                Arguments.of(
+                        "contractor",
+                        "insert into project values (1)",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role contractor may not run INSERT"),
+                Arguments.of(
+                        "staff",
+                        "explain analyze delete from customer",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run DELETE"),
+                Arguments.of(
+                        "staff",
+                        "prepare p as update project set name = $1",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run UPDATE"),
+                Arguments.of(
+                        "staff",
+                        "execute p",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run EXECUTE"),
+                Arguments.of("staff", "begin", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "set search_path = public", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "insert into customer (name) values ('x')", Decision.ALLOWED, null, null),
+                Arguments.of("info_clerk", "execute p", Decision.ALLOWED, null, null),
+                Arguments.of("info_clerk", "explain analyze delete from customer", Decision.ALLOWED, null, null),
+                // Full clearance passes without analysis.
+                Arguments.of("it_engineer", "select * from customer_bank", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "it_engineer",
+                        "select * from customer where name = 'unterminated",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                // Fail closed: what cannot be analysed and may read classified data is refused.
+                Arguments.of("info_clerk", "select * from customer", Decision.REFUSED, "unanalysable", UNANALYSABLE),
+                Arguments.of(
+                        "staff", "select c.name from app.customer c", Decision.REFUSED, "unanalysable", UNANALYSABLE),
+                Arguments.of(
+                        "staff", "select * from \"customer_bank\"", Decision.REFUSED, "unanalysable", UNANALYSABLE),
+                Arguments.of(
+                        "staff",
+                        "select * from U&\"customer\\005Fbank\"",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE),
+                Arguments.of(
+                        "staff",
+                        "select * from U&\"!0063ustomer_bank\" /* /* */ */ UESCAPE E'!'",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE),
+                Arguments.of(
+                        "staff",
+                        "select customer_asset.annual_income from x",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE),
+                Arguments.of(
+                        "staff",
+                        "declare c cursor for select * from customer",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE),
+                Arguments.of(
+                        "info_clerk",
+                        "with d as (delete from project) select account_no from customer_bank",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE),
+                Arguments.of(
+                        "staff",
+                        "select query_to_xml('select * from project', true, false, '')",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "query_to_xml runs SQL given as text"),
+                Arguments.of(
+                        "staff",
+                        "select * from customer where name = 'unterminated",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "the statement is malformed"),
+                Arguments.of(
+                        "info_clerk",
+                        "copy customer_bank to stdout",
+                        Decision.REFUSED,
+                        "import-export",
+                        "custos: role info_clerk may not import or export data (COPY)"),
+                Arguments.of("staff", "select * from project where name = 'unterminated", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "select * from project", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "select * from \"Customer\"", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "select 'customer_bank'", Decision.ALLOWED, null, null),
+                // RETURNING from a classified table below full clearance.
+                Arguments.of(
+                        "info_clerk",
+                        "update customer set mobile = '1' returning mobile",
+                        Decision.REFUSED,
+                        "returning",
+                        "custos: RETURNING from a table with classified columns is not allowed below full clearance"),
+                Arguments.of(
+                        "staff",
+                        "insert into public.customer (name) values ('x') returning id",
+                        Decision.REFUSED,
+                        "returning",
+                        "custos: RETURNING from a table with classified columns is not allowed below full clearance"),
+                Arguments.of(
+                        "info_clerk",
+                        "delete from customer_bank returning account_no",
+                        Decision.REFUSED,
+                        "returning",
+                        "custos: RETURNING from a table with classified columns is not allowed below full clearance"),
+                Arguments.of(
+                        "info_clerk", "update customer set mobile = '1' where id = 3", Decision.ALLOWED, null, null),
+                Arguments.of("info_clerk", "update project set name = 'x' returning *", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "it_engineer", "delete from customer_bank returning account_no", Decision.ALLOWED, null, null),
+                // COPY below full clearance.
+                Arguments.of(
+                        "exporter",
+                        "copy customer_bank to stdout",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "COPY would export classified columns unmasked"),
+                Arguments.of("exporter", "copy project to stdout", Decision.ALLOWED, null, null),
+                // Writes and definitions that would launder or test what the caller may not see.
+                Arguments.of(
+                        "staff",
+                        "insert into service_ticket (content) select account_no from customer_bank",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING + "(customer_bank)"),
+                Arguments.of(
+                        "staff",
+                        "insert into customer_asset select * from customer_asset",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING + "(customer_asset)"),
+                Arguments.of(
+                        "info_clerk",
+                        "update customer_bank set bank_name = account_no where customer_id = 1",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING + "(customer_bank.account_no)"),
+                Arguments.of(
+                        "info_clerk",
+                        "delete from customer_bank where account_no like '6222%'",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING + "(customer_bank.account_no)"),
+                Arguments.of(
+                        "info_clerk",
+                        "update project set name = (select account_no from customer_bank limit 1)",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING + "(customer_bank)"),
+                Arguments.of(
+                        "info_clerk",
+                        "with x as (select account_no from customer_bank) "
+                                + "insert into service_ticket (content) select * from x",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING + "(customer_bank)"),
+                Arguments.of(
+                        "info_clerk",
+                        "create table t as select account_no from customer_bank",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING + "(customer_bank)"),
+                Arguments.of(
+                        "info_clerk",
+                        "merge into project p using customer_bank b on p.id = b.customer_id "
+                                + "when matched then update set name = b.account_no",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING + "(customer_bank)"),
+                Arguments.of(
+                        "staff",
+                        "insert into service_ticket (content) (select name from customer)",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "staff",
+                        "insert into customer_asset (customer_id, annual_income) values (1, 100)",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "info_clerk",
+                        "update customer_bank set account_no = '1', bank_name = 'x' where customer_id = 1",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "info_clerk",
+                        "update customer_bank b set (account_no, bank_name) = ('1', 'x') where b.customer_id = 1",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "info_clerk",
+                        "insert into customer_bank (customer_id, account_no) values (1, '1') "
+                                + "on conflict (customer_id) do update set account_no = excluded.account_no",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "info_clerk", "delete from customer_bank where customer_id = 1", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "info_clerk",
+                        "create view v as select annual_income from customer_asset",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "info_clerk",
+                        "alter table customer_bank alter column bank_name type text using account_no",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING + "(customer_bank)"),
+                Arguments.of("info_clerk", "create index on customer_bank (account_no)", Decision.ALLOWED, null, null));
+    }
+
+    @ParameterizedTest
+    @MethodSource("decisions")
+    void check_decides(String role, String statement, Decision decision, String rule, String reason) {
+        Verdict verdict = gate.check(statement, caller(role), true);
+
+        assertThat(verdict.statements()).hasSize(1);
+        StatementVerdict only = verdict.statements().get(0);
+        assertThat(only.decision()).isEqualTo(decision);
+        assertThat(only.rule()).isEqualTo(rule);
+        if (reason == null) {
+            assertThat(only.reason()).isNull();
+        } else {
+            assertThat(only.reason()).startsWith(reason);
+        }
+        assertThat(verdict.refused()).isEqualTo(decision == Decision.REFUSED);
+        if (decision == Decision.ALLOWED) {
+            assertThat(verdict.sql()).isEqualTo(statement);
+            assertThat(only.sql()).isEqualTo(statement);
+        }
+    }
+
+    @Test
+    void check_refusesWholeMessageForOneRefusedStatement() {
+        Verdict verdict = gate.check("select 1; update project set name = 'x'; select 2", caller("staff"), true);
+
+        assertThat(verdict.refused()).isTrue();
+        assertThat(verdict.statements())
+                .extracting(StatementVerdict::decision)
+                .containsExactly(Decision.ALLOWED, Decision.REFUSED, Decision.ALLOWED);
+        assertThat(verdict.refusal().orElseThrow().reason()).isEqualTo("custos: role staff may not run UPDATE");
+    }
+
+    @Test
+    void check_keepsEveryByteOfAllowedMessage() {
+        String message = "/* lead */ select 1 ;\n-- between\n SELECT 'a;b' ;; select $$x$$ -- tail";
+
+        Verdict verdict = gate.check(message, caller("staff"), true);
+
+        assertThat(verdict.refused()).isFalse();
+        assertThat(verdict.statements()).hasSize(3);
+        assertThat(verdict.sql()).isEqualTo(message);
+    }
+
+    @Test
+    void check_describesEachStatementForTheAuditTrail() {
+        Verdict verdict = gate.check(
+                "select * from project where id = 42; insert into project values (7, 'x')", caller("staff"), true);
+
+        assertThat(verdict.statements())
+                .extracting(StatementVerdict::statementClass)
+                .containsExactly(StatementClass.READ, StatementClass.INSERT);
+        assertThat(verdict.statements())
+                .extracting(StatementVerdict::normalized)
+                .containsExactly("SELECT * FROM project WHERE id = ?", "INSERT INTO project VALUES (?, ?)");
+        assertThat(verdict.statements())
+                .allSatisfy(statement -> assertThat(statement.digest()).hasSize(64));
+    }
+
+    @Test
+    void check_givesNoStatementsForEmptyMessages() {
+        for (String message : List.of("", "   ", "-- only a comment", "/* c */ ; ;")) {
+            Verdict verdict = gate.check(message, caller("contractor"), true);
+
+            assertThat(verdict.statements()).isEmpty();
+            assertThat(verdict.refused()).isFalse();
+            assertThat(verdict.sql()).isEqualTo(message);
+        }
+    }
+
+    @Test
+    void check_readsBackslashesAsTheSessionDoes() {
+        String message = "select '\\'; delete from project; select '";
+
+        assertThat(gate.check(message, caller("staff"), true).refused()).isTrue();
+        Verdict off = gate.check(message, caller("staff"), false);
+        assertThat(off.statements()).hasSize(1);
+    }
+
+    @Test
+    void check_cachesPerRole() {
+        String statement = "insert into project values (1)";
+
+        assertThat(gate.check(statement, caller("staff"), true).refused()).isFalse();
+        assertThat(gate.check(statement, caller("contractor"), true).refused()).isTrue();
+        assertThat(gate.check(statement, caller("staff"), true).refused()).isFalse();
+    }
+
+    @Test
+    void check_doesNotReuseVerdictsOfMalformedStatements() {
+        assertThat(gate.check("select * from customer /* open", caller("staff"), true)
+                        .refused())
+                .isTrue();
+        assertThat(gate.check("select * from project /* open", caller("staff"), true)
+                        .refused())
+                .isFalse();
+        catalogVersion.incrementAndGet();
+        assertThat(gate.check("select * from customer /* open", caller("staff"), true)
+                        .refused())
+                .isTrue();
+    }
+
+    @Test
+    void checkSingle_checksTheStatement() {
+        assertThat(gate.checkSingle("select * from customer where id = $1", caller("staff"), true)
+                        .refused())
+                .isTrue();
+        assertThat(gate.checkSingle("select * from project where id = $1", caller("staff"), true)
+                        .refused())
+                .isFalse();
+        assertThat(gate.checkSingle("", caller("staff"), true).statements()).isEmpty();
+    }
+
+    private static Caller caller(String role) {
+        return new Caller("user_" + role, ROLES.get(role), CLASSIFICATION, "v1", List.of("public"));
+    }
+
+    private static ColumnRule rule(String table, String column, int level) {
+        return new ColumnRule("public", table, column, level, new Mask.Full("***"), Filter.ALLOW);
+    }
+}
