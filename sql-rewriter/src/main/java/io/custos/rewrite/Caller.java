@@ -10,7 +10,8 @@ import java.util.List;
  * Who is asking, as the gate needs to know it: the user and role, the classification in force, and the schemas that
  * unqualified names resolve against (PostgreSQL's search_path, MySQL's current database).
  */
-public record Caller(String user, Role role, Classification classification, String policyVersion, List<String> searchPath) {
+public record Caller(
+        String user, Role role, Classification classification, String policyVersion, List<String> searchPath) {
     public Caller {
         requireNonNull(user, "user is null");
         requireNonNull(role, "role is null");

@@ -22,7 +22,8 @@ public final class Catalog {
 
     public static Catalog of(List<CatalogTable> tables, long version) {
         return new Catalog(
-                tables.stream().collect(Collectors.toUnmodifiableMap(t -> key(t.schema(), t.name()), Function.identity())),
+                tables.stream()
+                        .collect(Collectors.toUnmodifiableMap(t -> key(t.schema(), t.name()), Function.identity())),
                 version);
     }
 

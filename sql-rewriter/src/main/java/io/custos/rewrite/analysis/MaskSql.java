@@ -17,7 +17,8 @@ final class MaskSql {
     static String render(Mask mask, String expression, boolean textual, String declaredType) {
         String x = "(" + expression + ")";
         if (!textual || mask instanceof Mask.Null) {
-            return "CASE WHEN false THEN " + x + " END";
+            // A bare column keeps its declared type modifier (numeric(14,2)); CASE alone would drop it.
+            return declaredType == null ? "CASE WHEN false THEN " + x + " END" : "CAST(NULL AS " + declaredType + ")";
         }
         String masked = textMask(mask, x);
         if (declaredType == null) {

@@ -165,7 +165,7 @@ class QueryMaskerTest {
                         + "|| substr((e)::text, strpos((e)::text, '@')) END AS character varying(80))");
         assertThat(MaskSql.render(new Mask.Hash(), "x", true, "character varying(18)"))
                 .isEqualTo("CAST(encode(sha256(convert_to((x)::text, 'UTF8')), 'hex') AS character varying)");
-        assertThat(MaskSql.render(new Mask.Hash(), "x", false, "bigint")).isEqualTo("CASE WHEN false THEN (x) END");
+        assertThat(MaskSql.render(new Mask.Hash(), "x", false, "bigint")).isEqualTo("CAST(NULL AS bigint)");
         assertThat(MaskSql.render(new Mask.Full("it's"), "x", true, null))
                 .isEqualTo("CASE WHEN (x) IS NULL THEN NULL ELSE 'it''s' END");
     }

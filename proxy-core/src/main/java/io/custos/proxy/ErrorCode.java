@@ -1,0 +1,48 @@
+package io.custos.proxy;
+
+/**
+ * Every error the gateway itself raises, with what each protocol needs to render it natively: PostgreSQL's SQLSTATE
+ * and MySQL's error number.
+ */
+public enum ErrorCode {
+    PERMISSION_DENIED(Category.POLICY_REFUSAL, "42501", 1142),
+    AUTHENTICATION_FAILED(Category.CLIENT_ERROR, "28P01", 1045),
+    INVALID_AUTHORIZATION(Category.CLIENT_ERROR, "28000", 1045),
+    UNKNOWN_DATABASE(Category.CLIENT_ERROR, "3D000", 1049),
+    PROTOCOL_VIOLATION(Category.CLIENT_ERROR, "08P01", 1047),
+    FEATURE_NOT_SUPPORTED(Category.CLIENT_ERROR, "0A000", 1235),
+    MESSAGE_TOO_LARGE(Category.RESOURCE_EXHAUSTED, "54000", 1153),
+    BACKEND_UNAVAILABLE(Category.BACKEND_ERROR, "08006", 2013),
+    AUDIT_UNAVAILABLE(Category.RESOURCE_EXHAUSTED, "58030", 1030),
+    INTERNAL(Category.INTERNAL, "XX000", 1105);
+
+    private final Category category;
+    private final String sqlState;
+    private final int mysqlErrorNumber;
+
+    ErrorCode(Category category, String sqlState, int mysqlErrorNumber) {
+        this.category = category;
+        this.sqlState = sqlState;
+        this.mysqlErrorNumber = mysqlErrorNumber;
+    }
+
+    public Category category() {
+        return category;
+    }
+
+    public String sqlState() {
+        return sqlState;
+    }
+
+    public int mysqlErrorNumber() {
+        return mysqlErrorNumber;
+    }
+
+    public enum Category {
+        CLIENT_ERROR,
+        POLICY_REFUSAL,
+        BACKEND_ERROR,
+        INTERNAL,
+        RESOURCE_EXHAUSTED
+    }
+}

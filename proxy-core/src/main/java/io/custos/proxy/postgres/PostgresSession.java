@@ -1,0 +1,770 @@
+package io.custos.proxy.postgres;
+
+import com.ongres.scram.common.exception.ScramParseException;
+import io.custos.policy.Backend;
+import io.custos.policy.Policy;
+import io.custos.policy.Role;
+import io.custos.policy.StatementClass;
+import io.custos.policy.User;
+import io.custos.proxy.CustosException;
+import io.custos.proxy.ErrorCode;
+import io.custos.proxy.GatewayContext;
+import io.custos.proxy.audit.AuditContext;
+import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.session.SessionRegistry.CancelKey;
+import io.custos.rewrite.Caller;
+import io.custos.rewrite.Decision;
+import io.custos.rewrite.StatementVerdict;
+import io.custos.rewrite.Verdict;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection speaking PostgreSQL protocol 3.0, from the startup packet to Terminate.
+ *
+ * <p>States: {@code STARTUP} (encryption requests answered "no", then the StartupMessage), {@code AUTHENTICATING}
+ * (SCRAM-SHA-256 against the policy's verifier), {@code CONNECTING} (the session's own backend connection
+ * authenticates with the gateway's credentials), {@code READY} (messages are gated and relayed), {@code CLOSED}.
+ *
+ * <p>Concurrency: the client channel and its backend channel share one event loop, so every method here runs on that
+ * thread and no state is shared with other sessions except through {@link GatewayContext}.
+ *
+ * <p>Relay: each client message that passes the gate is forwarded (rewritten when masks apply); each backend message
+ * is forwarded as received. {@link Pending} entries pair responses with statements for the audit trail. A refused
+ * statement is replaced by one the backend rejects at once, and the backend's error is swapped for the refusal: the
+ * backend then skips to the next Sync and aborts an open transaction exactly as after any other error, and responses
+ * stay in order with whatever the client pipelined before it.
+ */
+final class PostgresSession extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(PostgresSession.class);
+
+    /** Sent to the backend in place of a refused statement: a syntax error, so it fails at Parse without effect. */
+    static final String REFUSED_PLACEHOLDER = "CUSTOS REFUSED";
+
+    /** Startup parameters passed on to the backend; user, database and replication are the gateway's business. */
+    private static final Set<String> WITHHELD_PARAMETERS = Set.of("user", "database", "replication");
+
+    private enum State {
+        STARTUP,
+        AUTHENTICATING,
+        CONNECTING,
+        READY,
+        CLOSED
+    }
+
+    private final GatewayContext context;
+    private final Deque<Pending> pending = new ArrayDeque<>();
+    private final Map<String, StatementVerdict> statements = new HashMap<>();
+    private final Map<String, StatementVerdict> portals = new HashMap<>();
+    private final long startNanos = System.nanoTime();
+
+    private State state = State.STARTUP;
+    private Channel client;
+    private CancelKey cancelKey;
+    private AuditContext audit;
+    private Policy policy;
+    private Role role;
+    private Caller caller;
+    private Map<String, String> startupParameters = Map.of();
+    private ScramServerExchange scram;
+    private PostgresBackend backend;
+    private boolean standardConformingStrings = true;
+    private boolean backendReady;
+
+    PostgresSession(GatewayContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        cancelKey = context.sessions().newSession();
+        audit = AuditContext.connection(cancelKey.sessionId(), address(client), AuditContext.POSTGRESQL);
+        policy = context.policy().get();
+        context.audit().record(AuditRecord.connect(audit, policy.version()));
+        log.debug("[{}] connection from {}", cancelKey.sessionId(), audit.clientAddress());
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        ByteBuf frame = (ByteBuf) message;
+        try {
+            switch (state) {
+                case STARTUP -> onStartupFrame(frame);
+                case AUTHENTICATING -> onAuthenticationFrame(frame);
+                case READY -> onClientMessage(frame);
+                case CONNECTING -> throw new CustosException(
+                        ErrorCode.PROTOCOL_VIOLATION, "message received before the session was ready");
+                case CLOSED -> frame.release();
+            }
+        } catch (CustosException e) {
+            ReferenceCountUtil.safeRelease(frame);
+            fail(e.code(), e.getMessage());
+        } catch (RuntimeException | ScramParseException e) {
+            ReferenceCountUtil.safeRelease(frame);
+            log.debug("[{}] malformed message: {}", cancelKey.sessionId(), e.toString());
+            fail(ErrorCode.PROTOCOL_VIOLATION, "invalid message: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (backend != null) {
+            backend.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (backend != null) {
+            backend.setAutoRead(client.isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state != State.CLOSED) {
+            state = State.CLOSED;
+        }
+        context.sessions().unregister(cancelKey);
+        if (backend != null) {
+            backend.close();
+        }
+        releasePending();
+        long micros = (System.nanoTime() - startNanos) / 1_000;
+        context.audit().record(AuditRecord.disconnect(audit, micros, policy.version()));
+        log.debug("[{}] closed", cancelKey.sessionId());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof CustosException custos) {
+            fail(custos.code(), custos.getMessage());
+            return;
+        }
+        log.debug("[{}] connection error: {}", cancelKey == null ? 0 : cancelKey.sessionId(), root.toString());
+        ctx.close();
+    }
+
+    // ---- startup and authentication
+
+    private void onStartupFrame(ByteBuf frame) throws ScramParseException {
+        try {
+            int code = frame.getInt(frame.readerIndex() + 4);
+            switch (code) {
+                case PostgresFrameDecoder.SSL_REQUEST_CODE, PostgresFrameDecoder.GSSENC_REQUEST_CODE -> client
+                        .writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+                case PostgresFrameDecoder.CANCEL_REQUEST_CODE -> onCancelRequest(frame);
+                default -> onStartupMessage(frame, code);
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void onCancelRequest(ByteBuf frame) {
+        state = State.CLOSED;
+        int sessionId = frame.getInt(frame.readerIndex() + 8);
+        int secret = frame.getInt(frame.readerIndex() + 12);
+        context.sessions()
+                .cancelAction(sessionId, secret)
+                .ifPresentOrElse(
+                        Runnable::run,
+                        () -> log.info(
+                                "[{}] cancel request from {} with an unknown key for session {} dropped",
+                                cancelKey.sessionId(),
+                                audit.clientAddress(),
+                                sessionId));
+        client.close();
+    }
+
+    private void onStartupMessage(ByteBuf frame, int protocol) throws ScramParseException {
+        if (protocol >> 16 != 3) {
+            throw new CustosException(
+                    ErrorCode.FEATURE_NOT_SUPPORTED,
+                    "unsupported frontend protocol " + (protocol >> 16) + "." + (protocol & 0xffff)
+                            + ": server supports 3.0");
+        }
+        startupParameters = PostgresMessages.startupParameters(frame);
+        String userName = startupParameters.get("user");
+        if (userName == null || userName.isEmpty()) {
+            throw new CustosException(
+                    ErrorCode.INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet");
+        }
+        String database = startupParameters.getOrDefault("database", userName);
+        audit = audit.requested(userName, database);
+        if (startupParameters.containsKey("replication")) {
+            throw new CustosException(ErrorCode.FEATURE_NOT_SUPPORTED, "replication connections are not supported");
+        }
+        if ((protocol & 0xffff) != 0) {
+            negotiateProtocolVersion();
+        }
+        User user = policy.user(userName).orElse(null);
+        boolean genuine = user != null && user.enabled();
+        scram = new ScramServerExchange(
+                genuine ? user.verifier() : ScramServerExchange.decoy(userName, context.serverSecret()),
+                genuine,
+                context.random());
+        if (genuine) {
+            role = policy.role(user);
+        }
+        state = State.AUTHENTICATING;
+        client.writeAndFlush(PostgresMessages.authenticationSasl(client.alloc(), ScramServerExchange.MECHANISM));
+    }
+
+    /** Protocol 3.x with x > 0: answer that 3.0 is what this server speaks, listing no unsupported options. */
+    private void negotiateProtocolVersion() {
+        ByteBuf buffer = PostgresMessages.start(client.alloc(), 'v');
+        buffer.writeInt(PostgresFrameDecoder.PROTOCOL_VERSION_3);
+        long options = startupParameters.keySet().stream()
+                .filter(k -> k.startsWith("_pq_."))
+                .count();
+        buffer.writeInt((int) options);
+        startupParameters.keySet().stream()
+                .filter(k -> k.startsWith("_pq_."))
+                .forEach(k -> PostgresMessages.writeCString(buffer, k));
+        client.write(PostgresMessages.finish(buffer));
+    }
+
+    private void onAuthenticationFrame(ByteBuf frame) throws ScramParseException {
+        try {
+            if (PostgresMessages.type(frame) != 'p') {
+                throw new CustosException(
+                        ErrorCode.PROTOCOL_VIOLATION,
+                        "expected SASL response, got message type '" + PostgresMessages.type(frame) + "'");
+            }
+            ByteBuf body = PostgresMessages.body(frame);
+            if (scramStarted()) {
+                onSaslResponse(body.toString(StandardCharsets.UTF_8));
+                return;
+            }
+            String mechanism = PostgresMessages.readCString(body);
+            if (!ScramServerExchange.MECHANISM.equals(mechanism)) {
+                throw new CustosException(
+                        ErrorCode.PROTOCOL_VIOLATION,
+                        "SASL authentication mechanism '" + mechanism + "' is not supported");
+            }
+            int length = body.readInt();
+            if (length < 0 || length > body.readableBytes()) {
+                throw new CustosException(ErrorCode.PROTOCOL_VIOLATION, "malformed SASLInitialResponse");
+            }
+            String serverFirst = scram.serverFirst(body.toString(body.readerIndex(), length, StandardCharsets.UTF_8));
+            scramFirstSent = true;
+            client.writeAndFlush(PostgresMessages.authentication(
+                    client.alloc(), PostgresMessages.AUTH_SASL_CONTINUE, serverFirst.getBytes(StandardCharsets.UTF_8)));
+        } finally {
+            frame.release();
+        }
+    }
+
+    private boolean scramFirstSent;
+
+    private boolean scramStarted() {
+        return scramFirstSent;
+    }
+
+    private void onSaslResponse(String clientFinal) throws ScramParseException {
+        String serverFinal = scram.serverFinal(clientFinal);
+        String userName = audit.user();
+        if (serverFinal == null) {
+            String reason = "password authentication failed for user \"" + userName + "\"";
+            context.audit()
+                    .record(AuditRecord.authFailed(
+                            audit, reason, ErrorCode.AUTHENTICATION_FAILED.sqlState(), policy.version()));
+            log.info(
+                    "[{}] authentication failed for user '{}' from {}",
+                    cancelKey.sessionId(),
+                    userName,
+                    audit.clientAddress());
+            fatal(ErrorCode.AUTHENTICATION_FAILED, reason);
+            return;
+        }
+        client.write(PostgresMessages.authentication(
+                client.alloc(), PostgresMessages.AUTH_SASL_FINAL, serverFinal.getBytes(StandardCharsets.UTF_8)));
+        client.write(PostgresMessages.authentication(client.alloc(), PostgresMessages.AUTH_OK, new byte[0]));
+        client.flush();
+        onAuthenticated(userName);
+    }
+
+    private void onAuthenticated(String userName) {
+        Backend backendConfig = policy.backend(Backend.Protocol.POSTGRESQL)
+                .orElseThrow(() -> new CustosException(ErrorCode.INTERNAL, "no PostgreSQL backend is configured"));
+        audit = audit.authenticated(userName, role.name(), audit.database());
+        if (!backendConfig.database().equals(audit.database())) {
+            fatal(ErrorCode.UNKNOWN_DATABASE, "database \"" + audit.database() + "\" does not exist");
+            return;
+        }
+        context.audit().record(AuditRecord.authOk(audit, policy.version()));
+        caller = new Caller(userName, role, policy.classification(), policy.version(), searchPath());
+        state = State.CONNECTING;
+        Map<String, String> backendParameters = new HashMap<>();
+        startupParameters.forEach((name, value) -> {
+            if (!WITHHELD_PARAMETERS.contains(name) && !name.startsWith("_pq_.")) {
+                backendParameters.put(name, value);
+            }
+        });
+        backend = new PostgresBackend(this, client, backendConfig, backendParameters);
+        backend.connect();
+        log.debug("[{}] user '{}' (role {}) authenticated", cancelKey.sessionId(), userName, role.name());
+    }
+
+    private List<String> searchPath() {
+        String path = startupParameters.get("search_path");
+        if (path == null || path.isBlank()) {
+            return List.of("public");
+        }
+        return List.of(path.replace("\"", "").split("\\s*,\\s*"));
+    }
+
+    // ---- callbacks from the backend connection
+
+    void onBackendParameter(ByteBuf frame) {
+        ByteBuf body = PostgresMessages.body(frame);
+        String name = PostgresMessages.readCString(body);
+        String value = PostgresMessages.readCString(body);
+        if ("standard_conforming_strings".equals(name)) {
+            standardConformingStrings = "on".equals(value);
+        }
+        client.write(frame);
+    }
+
+    void onBackendReady(ByteBuf readyForQuery, int backendProcessId, int backendSecret) {
+        context.sessions().register(cancelKey, () -> backend.cancel(backendProcessId, backendSecret));
+        client.write(PostgresMessages.backendKeyData(client.alloc(), cancelKey.sessionId(), cancelKey.secret()));
+        client.writeAndFlush(readyForQuery);
+        state = State.READY;
+        backendReady = true;
+    }
+
+    void onBackendFailed(String message) {
+        log.warn(
+                "[{}] cannot open a backend connection for user '{}': {}; check the policy's backend settings and that the database is up",
+                cancelKey.sessionId(),
+                audit.user(),
+                message);
+        fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: cannot connect to the database");
+    }
+
+    void onBackendClosed() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (backendReady) {
+            log.info("[{}] backend connection closed by the database", cancelKey.sessionId());
+        }
+        fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: the database closed the connection");
+    }
+
+    /** A message from the backend once the session is ready: track it, then forward it as it came. */
+    void onBackendMessage(ByteBuf frame) {
+        char type = PostgresMessages.type(frame);
+        Pending head = pending.peekFirst();
+        switch (type) {
+            case 'D' -> {
+                if (head != null) {
+                    head.rows++;
+                }
+            }
+            case 'C' -> onCommandComplete(head, frame);
+            case 'I' -> onStatementDone(head, 0);
+            case 's' -> onStatementDone(head, head == null ? 0 : head.rows);
+            case '1' -> popIf(Pending.Kind.PARSE);
+            case '2' -> popIf(Pending.Kind.BIND);
+            case '3' -> popIf(Pending.Kind.CLOSE);
+            case 'n' -> popIf(Pending.Kind.DESCRIBE);
+            case 'T' -> popIf(Pending.Kind.DESCRIBE);
+            case 'E' -> {
+                frame = onError(head, frame);
+            }
+            case 'Z' -> onReadyForQuery();
+            default -> {}
+        }
+        client.write(frame);
+    }
+
+    void flushClient() {
+        client.flush();
+    }
+
+    void setClientAutoRead(boolean autoRead) {
+        client.config().setAutoRead(autoRead);
+    }
+
+    private void onCommandComplete(Pending head, ByteBuf frame) {
+        ByteBuf body = PostgresMessages.body(frame);
+        String tag = PostgresMessages.readCString(body);
+        onStatementDone(head, rowsOf(tag, head == null ? 0 : head.rows));
+    }
+
+    private void onStatementDone(Pending head, long rows) {
+        if (head == null) {
+            return;
+        }
+        if (head.kind == Pending.Kind.QUERY) {
+            StatementVerdict statement = head.current();
+            if (statement != null) {
+                auditCompleted(statement, rows, head.elapsedMicros());
+            }
+            head.advance();
+            return;
+        }
+        if (head.kind == Pending.Kind.EXECUTE) {
+            StatementVerdict statement = head.current();
+            if (statement != null) {
+                auditCompleted(statement, rows, head.elapsedMicros());
+            }
+            pending.pollFirst();
+        }
+    }
+
+    private ByteBuf onError(Pending head, ByteBuf frame) {
+        if (head == null) {
+            return frame;
+        }
+        ByteBuf toClient = frame;
+        if (head.refusal != null) {
+            frame.release();
+            toClient = PostgresMessages.errorResponse(
+                    client.alloc(), "ERROR", ErrorCode.PERMISSION_DENIED.sqlState(), head.refusal);
+        } else {
+            Map<Character, String> fields = PostgresMessages.fields(frame);
+            String sqlState = fields.get('C');
+            StatementVerdict statement = head.current();
+            if (statement != null) {
+                context.audit()
+                        .record(AuditRecord.failed(
+                                audit,
+                                statement.statementClass(),
+                                statement.normalized(),
+                                statement.digest(),
+                                statement.maskedColumns(),
+                                sqlState,
+                                null,
+                                head.elapsedMicros(),
+                                policy.version()));
+            }
+        }
+        if (head.kind == Pending.Kind.QUERY || head.kind == Pending.Kind.FUNCTION || head.kind == Pending.Kind.SYNC) {
+            head.next = head.statements.size();
+            return toClient;
+        }
+        while (!pending.isEmpty() && pending.peekFirst().kind != Pending.Kind.SYNC) {
+            pending.pollFirst();
+        }
+        return toClient;
+    }
+
+    private void onReadyForQuery() {
+        Pending head = pending.pollFirst();
+        if (head == null) {
+            log.debug("[{}] ReadyForQuery with nothing pending", cancelKey.sessionId());
+        }
+    }
+
+    private void popIf(Pending.Kind kind) {
+        Pending head = pending.peekFirst();
+        if (head != null && head.kind == kind) {
+            pending.pollFirst();
+        }
+    }
+
+    private void auditCompleted(StatementVerdict statement, long rows, long micros) {
+        if (statement.decision() == Decision.REWRITTEN) {
+            context.audit()
+                    .record(AuditRecord.rewritten(
+                            audit,
+                            statement.statementClass(),
+                            statement.normalized(),
+                            statement.digest(),
+                            statement.maskedColumns(),
+                            rows,
+                            micros,
+                            policy.version()));
+        } else {
+            context.audit()
+                    .record(AuditRecord.allowed(
+                            audit,
+                            statement.statementClass(),
+                            statement.normalized(),
+                            statement.digest(),
+                            rows,
+                            micros,
+                            policy.version()));
+        }
+        if (statement.statementClass() == StatementClass.DDL) {
+            context.catalogChanged().run();
+        }
+    }
+
+    /** The row count at the end of a command tag ({@code SELECT 3}, {@code INSERT 0 1}), or what was counted. */
+    static long rowsOf(String tag, long counted) {
+        int space = tag.lastIndexOf(' ');
+        if (space < 0) {
+            return counted;
+        }
+        try {
+            return Long.parseLong(tag.substring(space + 1));
+        } catch (NumberFormatException e) {
+            return counted;
+        }
+    }
+
+    // ---- client messages once ready
+
+    private void onClientMessage(ByteBuf frame) {
+        char type = PostgresMessages.type(frame);
+        switch (type) {
+            case 'Q' -> onQuery(frame);
+            case 'P' -> onParse(frame);
+            case 'B' -> onBind(frame);
+            case 'E' -> onExecute(frame);
+            case 'D' -> forward(frame, Pending.of(Pending.Kind.DESCRIBE));
+            case 'C' -> onClose(frame);
+            case 'S' -> forward(frame, Pending.of(Pending.Kind.SYNC));
+            case 'H', 'd', 'c', 'f' -> forward(frame, null);
+            case 'F' -> onFunctionCall(frame);
+            case 'X' -> {
+                frame.release();
+                state = State.CLOSED;
+                backend.terminate();
+                client.close();
+            }
+            default -> throw new CustosException(
+                    ErrorCode.PROTOCOL_VIOLATION, "invalid frontend message type " + (int) type);
+        }
+    }
+
+    private void onQuery(ByteBuf frame) {
+        String sql;
+        try {
+            sql = PostgresMessages.readCString(PostgresMessages.body(frame));
+        } catch (IllegalArgumentException e) {
+            frame.release();
+            throw new CustosException(ErrorCode.PROTOCOL_VIOLATION, "invalid Query message: " + e.getMessage());
+        }
+        if (!auditWritable()) {
+            frame.release();
+            refuse(Pending.Kind.QUERY, auditUnavailableMessage(), false);
+            return;
+        }
+        Verdict verdict = context.gate().check(sql, caller, standardConformingStrings);
+        if (verdict.refused()) {
+            frame.release();
+            StatementVerdict refusal = verdict.refusal().orElseThrow();
+            auditRefusal(refusal);
+            refuse(Pending.Kind.QUERY, refusal.reason(), false);
+            return;
+        }
+        Pending entry = Pending.statements(Pending.Kind.QUERY, verdict.statements());
+        if (verdict.sql().equals(sql)) {
+            forward(frame, entry);
+            return;
+        }
+        frame.release();
+        forward(PostgresMessages.query(client.alloc(), verdict.sql()), entry);
+    }
+
+    /** Parse: Byte1('P') Int32 len, String name, String query, Int16 n, Int32[n] parameter type oids. */
+    private void onParse(ByteBuf frame) {
+        ByteBuf body = PostgresMessages.body(frame);
+        String name = PostgresMessages.readCString(body);
+        String sql = PostgresMessages.readCString(body);
+        ByteBuf parameterTypes = body.readSlice(body.readableBytes());
+        if (!auditWritable()) {
+            frame.release();
+            refuse(Pending.Kind.PARSE, auditUnavailableMessage(), true);
+            return;
+        }
+        Verdict verdict = context.gate().checkSingle(sql, caller, standardConformingStrings);
+        if (verdict.refused()) {
+            StatementVerdict refusal = verdict.refusal().orElseThrow();
+            auditRefusal(refusal);
+            statements.remove(name);
+            ByteBuf replacement = parse(client.alloc(), name, REFUSED_PLACEHOLDER, parameterTypes);
+            frame.release();
+            forward(replacement, Pending.refused(Pending.Kind.PARSE, refusal.reason()));
+            return;
+        }
+        StatementVerdict statement =
+                verdict.statements().isEmpty() ? null : verdict.statements().get(0);
+        if (statement != null) {
+            statements.put(name, statement);
+        } else {
+            statements.remove(name);
+        }
+        Pending entry = Pending.statements(Pending.Kind.PARSE, statement == null ? List.of() : List.of(statement));
+        if (verdict.sql().equals(sql)) {
+            forward(frame, entry);
+            return;
+        }
+        ByteBuf replacement = parse(client.alloc(), name, verdict.sql(), parameterTypes);
+        frame.release();
+        forward(replacement, entry);
+    }
+
+    private static ByteBuf parse(ByteBufAllocator allocator, String name, String sql, ByteBuf parameterTypes) {
+        ByteBuf buffer = PostgresMessages.start(allocator, 'P');
+        PostgresMessages.writeCString(buffer, name);
+        PostgresMessages.writeCString(buffer, sql);
+        buffer.writeBytes(parameterTypes, parameterTypes.readerIndex(), parameterTypes.readableBytes());
+        return PostgresMessages.finish(buffer);
+    }
+
+    /** Bind: String portal, String statement, … */
+    private void onBind(ByteBuf frame) {
+        ByteBuf body = PostgresMessages.body(frame);
+        String portal = PostgresMessages.readCString(body);
+        String statement = PostgresMessages.readCString(body);
+        StatementVerdict verdict = statements.get(statement);
+        if (verdict == null) {
+            portals.remove(portal);
+        } else {
+            portals.put(portal, verdict);
+        }
+        forward(frame, Pending.of(Pending.Kind.BIND));
+    }
+
+    /** Execute: String portal, Int32 maximum rows. */
+    private void onExecute(ByteBuf frame) {
+        String portal = PostgresMessages.readCString(PostgresMessages.body(frame));
+        StatementVerdict verdict = portals.get(portal);
+        forward(frame, Pending.statements(Pending.Kind.EXECUTE, verdict == null ? List.of() : List.of(verdict)));
+    }
+
+    /** Close: Byte1 'S' or 'P', String name. */
+    private void onClose(ByteBuf frame) {
+        ByteBuf body = PostgresMessages.body(frame);
+        byte kind = body.readByte();
+        String name = PostgresMessages.readCString(body);
+        if (kind == 'S') {
+            statements.remove(name);
+        } else {
+            portals.remove(name);
+        }
+        forward(frame, Pending.of(Pending.Kind.CLOSE));
+    }
+
+    /**
+     * A fast-path function call names its function by OID, so the gate cannot see which function it is; it can reach
+     * the large-object import and export functions, hence only roles allowed to import and export may use it.
+     */
+    private void onFunctionCall(ByteBuf frame) {
+        if (role.importExport()) {
+            forward(frame, Pending.of(Pending.Kind.FUNCTION));
+            return;
+        }
+        frame.release();
+        String reason = "custos: role " + role.name() + " may not import or export data (fast-path function call)";
+        context.audit()
+                .record(AuditRecord.refused(
+                        audit,
+                        StatementClass.IMPORT_EXPORT,
+                        "<fast-path function call>",
+                        "",
+                        "import-export",
+                        reason,
+                        ErrorCode.PERMISSION_DENIED.sqlState(),
+                        policy.version()));
+        refuse(Pending.Kind.FUNCTION, reason, false);
+    }
+
+    /**
+     * Sends the backend a statement that fails at once in place of the refused one; {@link #onError} swaps the
+     * backend's error for {@code reason}.
+     */
+    private void refuse(Pending.Kind kind, String reason, boolean extended) {
+        ByteBuf replacement = extended
+                ? parse(client.alloc(), "", REFUSED_PLACEHOLDER, Unpooled.wrappedBuffer(new byte[] {0, 0}))
+                : PostgresMessages.query(client.alloc(), REFUSED_PLACEHOLDER);
+        forward(replacement, Pending.refused(kind, reason));
+    }
+
+    private void forward(ByteBuf frame, Pending entry) {
+        if (entry != null) {
+            pending.addLast(entry);
+        }
+        backend.write(frame);
+    }
+
+    private void auditRefusal(StatementVerdict refusal) {
+        context.audit()
+                .record(AuditRecord.refused(
+                        audit,
+                        refusal.statementClass(),
+                        refusal.normalized(),
+                        refusal.digest(),
+                        refusal.rule(),
+                        refusal.reason(),
+                        ErrorCode.PERMISSION_DENIED.sqlState(),
+                        policy.version()));
+    }
+
+    private boolean auditWritable() {
+        return context.audit().healthy();
+    }
+
+    private static String auditUnavailableMessage() {
+        return "custos: the audit trail cannot be written; statements are refused until it can";
+    }
+
+    // ---- errors and teardown
+
+    /** An error before or outside the relay: a FATAL ErrorResponse, then the connection is closed. */
+    private void fail(ErrorCode code, String message) {
+        fatal(code, message);
+    }
+
+    private void fatal(ErrorCode code, String message) {
+        if (state == State.CLOSED || client == null) {
+            return;
+        }
+        state = State.CLOSED;
+        client.writeAndFlush(PostgresMessages.errorResponse(client.alloc(), "FATAL", code.sqlState(), message))
+                .addListener(ChannelFutureListener.CLOSE);
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private void releasePending() {
+        pending.clear();
+        statements.clear();
+        portals.clear();
+    }
+
+    private static String address(Channel channel) {
+        if (channel.remoteAddress() instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(channel.remoteAddress());
+    }
+
+    long sessionId() {
+        return cancelKey.sessionId();
+    }
+
+    Instant started() {
+        return Instant.now().minusNanos(System.nanoTime() - startNanos);
+    }
+}
