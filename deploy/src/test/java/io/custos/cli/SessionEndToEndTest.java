@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,6 +23,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 import org.postgresql.copy.CopyManager;
 
 /** Role permissions, import/export, cancellation, authentication and the audit trail, through the real driver. */
@@ -173,6 +176,67 @@ class SessionEndToEndTest {
 
             assertThatThrownBy(() -> statement.execute("SELECT pg_sleep(20)"))
                     .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("57014"));
+        }
+    }
+
+    @Test
+    void cancel_forgedKeyIgnored() throws Exception {
+        try (Connection connection = fixture.connect("staff");
+                Statement statement = connection.createStatement()) {
+            int sessionId = connection.unwrap(PGConnection.class).getBackendPID();
+            CompletableFuture<String> running = CompletableFuture.supplyAsync(() -> {
+                try (ResultSet result = statement.executeQuery("SELECT 'finished' FROM pg_sleep(1)")) {
+                    result.next();
+                    return result.getString(1);
+                } catch (SQLException e) {
+                    return e.getSQLState();
+                }
+            });
+            awaitRunning("pg_sleep(1)");
+
+            try (Socket socket =
+                    new Socket("127.0.0.1", fixture.gateway.postgresAddress().getPort())) {
+                DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+                out.writeInt(16);
+                out.writeInt(80877102);
+                out.writeInt(sessionId);
+                out.writeInt(0x5eed);
+                out.flush();
+                assertThat(socket.getInputStream().read())
+                        .as("the gateway closes the cancel connection")
+                        .isEqualTo(-1);
+            }
+
+            assertThat(running.get(10, TimeUnit.SECONDS)).isEqualTo("finished");
+        }
+    }
+
+    @Test
+    void notifications_relayed() throws SQLException {
+        try (Connection listener = fixture.connect("contractor");
+                Connection notifier = fixture.connect("staff")) {
+            execute(listener, "LISTEN ticket_events", false);
+            execute(notifier, "NOTIFY ticket_events, 'ticket 42 opened'", false);
+
+            PGNotification[] notifications = listener.unwrap(PGConnection.class).getNotifications(10_000);
+
+            assertThat(notifications).isNotNull().hasSize(1);
+            assertThat(notifications[0].getName()).isEqualTo("ticket_events");
+            assertThat(notifications[0].getParameter()).isEqualTo("ticket 42 opened");
+        }
+    }
+
+    @Test
+    void emptyQuery_andNotice() throws SQLException {
+        try (Connection connection = fixture.connect("clerk", "preferQueryMode=simple");
+                Statement statement = connection.createStatement()) {
+            assertThat(statement.execute(";")).isFalse();
+
+            statement.execute("DO $$ BEGIN RAISE NOTICE 'ticket % escalated', 42; END $$");
+
+            assertThat((Object) statement.getWarnings()).isNotNull();
+            assertThat(statement.getWarnings().getMessage()).isEqualTo("ticket 42 escalated");
+            assertThat(scalar(connection, "SELECT 2")).isEqualTo("2");
         }
     }
 

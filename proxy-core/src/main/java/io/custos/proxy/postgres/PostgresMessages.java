@@ -3,6 +3,8 @@ package io.custos.proxy.postgres;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,8 +44,27 @@ final class PostgresMessages {
         return value;
     }
 
+    /**
+     * Reads a NUL-terminated string in the client's encoding, strictly: malformed bytes throw
+     * {@link CharacterCodingException} instead of being replaced.
+     */
+    static String readCString(ByteBuf buffer, Charset charset) throws CharacterCodingException {
+        int end = buffer.indexOf(buffer.readerIndex(), buffer.writerIndex(), (byte) 0);
+        if (end < 0) {
+            throw new IllegalArgumentException("string without terminating NUL");
+        }
+        String value = PostgresEncodings.decodeStrictly(
+                buffer.nioBuffer(buffer.readerIndex(), end - buffer.readerIndex()), charset);
+        buffer.readerIndex(end + 1);
+        return value;
+    }
+
     static void writeCString(ByteBuf buffer, String value) {
-        buffer.writeCharSequence(value, StandardCharsets.UTF_8);
+        writeCString(buffer, value, StandardCharsets.UTF_8);
+    }
+
+    static void writeCString(ByteBuf buffer, String value, Charset charset) {
+        buffer.writeCharSequence(value, charset);
         buffer.writeByte(0);
     }
 
@@ -138,9 +159,9 @@ final class PostgresMessages {
         return finish(buffer);
     }
 
-    static ByteBuf query(ByteBufAllocator allocator, String sql) {
+    static ByteBuf query(ByteBufAllocator allocator, String sql, Charset charset) {
         ByteBuf buffer = start(allocator, 'Q');
-        writeCString(buffer, sql);
+        writeCString(buffer, sql, charset);
         return finish(buffer);
     }
 

@@ -26,6 +26,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -87,6 +89,10 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private ScramServerExchange scram;
     private PostgresBackend backend;
     private boolean standardConformingStrings = true;
+    /** The client_encoding the server reports; {@code null} while it is one the gateway cannot read exactly. */
+    private Charset clientCharset = PostgresEncodings.defaultCharset();
+
+    private String clientEncoding = "UTF8";
     private boolean backendReady;
 
     PostgresSession(GatewayContext context) {
@@ -340,13 +346,24 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     // ---- callbacks from the backend connection
 
     void onBackendParameter(ByteBuf frame) {
+        trackParameter(frame);
+        client.write(frame);
+    }
+
+    /**
+     * The lexer must read text as the server does, so the two settings that change how it reads are followed
+     * whenever the server reports them, at startup and after any SET.
+     */
+    private void trackParameter(ByteBuf frame) {
         ByteBuf body = PostgresMessages.body(frame);
         String name = PostgresMessages.readCString(body);
         String value = PostgresMessages.readCString(body);
         if ("standard_conforming_strings".equals(name)) {
             standardConformingStrings = "on".equals(value);
+        } else if ("client_encoding".equals(name)) {
+            clientEncoding = value;
+            clientCharset = PostgresEncodings.charset(value).orElse(null);
         }
-        client.write(frame);
     }
 
     void onBackendReady(ByteBuf readyForQuery, int backendProcessId, int backendSecret) {
@@ -398,6 +415,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
                 frame = onError(head, frame);
             }
             case 'Z' -> onReadyForQuery();
+            case 'S' -> trackParameter(frame);
             default -> {}
         }
         client.write(frame);
@@ -556,12 +574,11 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     private void onQuery(ByteBuf frame) {
-        String sql;
-        try {
-            sql = PostgresMessages.readCString(PostgresMessages.body(frame));
-        } catch (IllegalArgumentException e) {
+        String sql = statementText(PostgresMessages.body(frame));
+        if (sql == null) {
             frame.release();
-            throw new CustosException(ErrorCode.PROTOCOL_VIOLATION, "invalid Query message: " + e.getMessage());
+            refuse(Pending.Kind.QUERY, unreadableMessage(), false);
+            return;
         }
         if (!auditWritable()) {
             frame.release();
@@ -582,15 +599,20 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             return;
         }
         frame.release();
-        forward(PostgresMessages.query(client.alloc(), verdict.sql()), entry);
+        forward(PostgresMessages.query(client.alloc(), verdict.sql(), clientCharset), entry);
     }
 
     /** Parse: Byte1('P') Int32 len, String name, String query, Int16 n, Int32[n] parameter type oids. */
     private void onParse(ByteBuf frame) {
         ByteBuf body = PostgresMessages.body(frame);
         String name = PostgresMessages.readCString(body);
-        String sql = PostgresMessages.readCString(body);
+        String sql = statementText(body);
         ByteBuf parameterTypes = body.readSlice(body.readableBytes());
+        if (sql == null) {
+            frame.release();
+            refuse(Pending.Kind.PARSE, unreadableMessage(), true);
+            return;
+        }
         if (!auditWritable()) {
             frame.release();
             refuse(Pending.Kind.PARSE, auditUnavailableMessage(), true);
@@ -623,10 +645,34 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         forward(replacement, entry);
     }
 
-    private static ByteBuf parse(ByteBufAllocator allocator, String name, String sql, ByteBuf parameterTypes) {
+    /**
+     * The statement text in the client's encoding, or {@code null} when the gateway cannot read it exactly (malformed
+     * bytes, or an encoding it does not serve): such text is never passed on, since the server might read it
+     * differently from the gate.
+     */
+    private String statementText(ByteBuf body) {
+        if (clientCharset == null) {
+            PostgresMessages.readCString(body);
+            return null;
+        }
+        try {
+            return PostgresMessages.readCString(body, clientCharset);
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    private String unreadableMessage() {
+        return clientCharset == null
+                ? "custos: client_encoding " + clientEncoding + " is not supported by the gateway; use UTF8"
+                : "custos: statement is not valid in client_encoding " + clientEncoding;
+    }
+
+    private ByteBuf parse(ByteBufAllocator allocator, String name, String sql, ByteBuf parameterTypes) {
+        Charset charset = clientCharset == null ? PostgresEncodings.defaultCharset() : clientCharset;
         ByteBuf buffer = PostgresMessages.start(allocator, 'P');
-        PostgresMessages.writeCString(buffer, name);
-        PostgresMessages.writeCString(buffer, sql);
+        PostgresMessages.writeCString(buffer, name, charset);
+        PostgresMessages.writeCString(buffer, sql, charset);
         buffer.writeBytes(parameterTypes, parameterTypes.readerIndex(), parameterTypes.readableBytes());
         return PostgresMessages.finish(buffer);
     }
@@ -696,7 +742,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private void refuse(Pending.Kind kind, String reason, boolean extended) {
         ByteBuf replacement = extended
                 ? parse(client.alloc(), "", REFUSED_PLACEHOLDER, Unpooled.wrappedBuffer(new byte[] {0, 0}))
-                : PostgresMessages.query(client.alloc(), REFUSED_PLACEHOLDER);
+                : PostgresMessages.query(client.alloc(), REFUSED_PLACEHOLDER, StandardCharsets.UTF_8);
         forward(replacement, Pending.refused(kind, reason));
     }
 

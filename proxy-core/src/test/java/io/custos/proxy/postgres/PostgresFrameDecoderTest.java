@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +26,7 @@ class PostgresFrameDecoderTest {
         ByteBuf input = Unpooled.buffer();
         input.writeBytes(sslRequest());
         input.writeBytes(startup());
-        input.writeBytes(PostgresMessages.query(ALLOCATOR, "SELECT 1"));
+        input.writeBytes(PostgresMessages.query(ALLOCATOR, "SELECT 1", StandardCharsets.UTF_8));
 
         channel.writeInbound(input);
 
@@ -39,7 +40,7 @@ class PostgresFrameDecoderTest {
         EmbeddedChannel channel = new EmbeddedChannel(PostgresFrameDecoder.forClient(1 << 20));
         ByteBuf input = Unpooled.buffer();
         input.writeBytes(startup());
-        input.writeBytes(PostgresMessages.query(ALLOCATOR, "SELECT 'é'"));
+        input.writeBytes(PostgresMessages.query(ALLOCATOR, "SELECT 'é'", StandardCharsets.UTF_8));
         input.writeBytes(PostgresMessages.finish(PostgresMessages.start(ALLOCATOR, 'S')));
 
         while (input.isReadable()) {
