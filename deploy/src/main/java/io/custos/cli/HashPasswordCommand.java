@@ -1,10 +1,12 @@
 package io.custos.cli;
 
+import io.custos.policy.MySqlNativeVerifier;
 import io.custos.policy.ScramVerifier;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -32,15 +34,23 @@ final class HashPasswordCommand implements Callable<Integer> {
             description = "Read the password from the first line of standard input instead of prompting.")
     private boolean passwordStdin;
 
+    @Option(
+            names = "--mysql-native",
+            description = "Also print the mysql_native_password verifier, on a second line, for MySQL clients"
+                    + " that log in with mysql_native_password.")
+    private boolean mysqlNative;
+
     @Override
     public Integer call() {
         String password = passwordStdin ? readFirstLine() : prompt();
         if (password.isEmpty()) {
             throw CommandFailure.usage("custos: the password is empty");
         }
-        spec.commandLine()
-                .getOut()
-                .println(ScramVerifier.create(password, new SecureRandom()).format());
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(ScramVerifier.create(password, new SecureRandom()).format());
+        if (mysqlNative) {
+            out.println(MySqlNativeVerifier.create(password).format());
+        }
         return Custos.EXIT_OK;
     }
 

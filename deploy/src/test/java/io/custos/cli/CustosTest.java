@@ -68,6 +68,15 @@ class CustosTest {
     }
 
     @Test
+    void hashPassword_mysqlNativeOnSecondLine() {
+        Result result = run("password\n", "policy", "hash-password", "--password-stdin", "--mysql-native");
+
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out().lines()).hasSize(2);
+        assertThat(result.out().lines().toList().get(1)).isEqualTo("*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19");
+    }
+
+    @Test
     void hashPassword_saltsEachTime() {
         String first =
                 run("same\n", "policy", "hash-password", "--password-stdin").out();

@@ -35,7 +35,7 @@ final class PolicyParser {
             List.of("levels", "roles", "users", "backends", "listeners", "audit", "classification");
     static final List<String> LEVEL_KEYS = List.of("rank", "name");
     static final List<String> ROLE_KEYS = List.of("clearance", "statements", "import_export");
-    static final List<String> USER_KEYS = List.of("name", "role", "enabled", "password");
+    static final List<String> USER_KEYS = List.of("name", "role", "enabled", "password", "mysql_native_password");
     static final List<String> BACKEND_KEYS =
             List.of("host", "port", "database", "user", "password_env", "password_file");
     static final List<String> LISTENER_KEYS = List.of("host", "port");
@@ -246,9 +246,14 @@ final class PolicyParser {
             Optional<String> role = reader.requiredName("role").filter(value -> checkRole(value, reader, subject));
             boolean enabled = reader.optionalBoolean("enabled").orElse(true);
             Optional<ScramVerifier> verifier = reader.required("password").flatMap(value -> verifier(value, subject));
+            boolean nativeGiven = reader.has("mysql_native_password");
+            Optional<MySqlNativeVerifier> mysqlNative =
+                    reader.optional("mysql_native_password").flatMap(value -> mysqlNative(value, subject));
 
-            if (unique && role.isPresent() && verifier.isPresent()) {
-                users.put(name.get(), new User(name.get(), role.get(), enabled, verifier.get()));
+            if (unique && role.isPresent() && verifier.isPresent() && (!nativeGiven || mysqlNative.isPresent())) {
+                users.put(
+                        name.get(),
+                        new User(name.get(), role.get(), enabled, verifier.get(), mysqlNative.orElse(null)));
             }
         }
         return users;
@@ -275,6 +280,23 @@ final class PolicyParser {
             return Optional.of(ScramVerifier.parse(scalar.getValue()));
         } catch (IllegalArgumentException e) {
             problems.add(node, "malformed password verifier for " + user + ": " + VERIFIER_HINT);
+            return Optional.empty();
+        }
+    }
+
+    private Optional<MySqlNativeVerifier> mysqlNative(Node node, String user) {
+        // As for SCRAM verifiers, the value is never echoed.
+        if (!(node instanceof ScalarNode scalar) || Nodes.isNull(node)) {
+            problems.add(node, "missing mysql_native_password verifier for " + user);
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(MySqlNativeVerifier.parse(scalar.getValue()));
+        } catch (IllegalArgumentException e) {
+            problems.add(
+                    node,
+                    "malformed mysql_native_password verifier for " + user
+                            + ": expected '*' and 40 hex digits (create one with 'custos policy hash-password --mysql-native')");
             return Optional.empty();
         }
     }

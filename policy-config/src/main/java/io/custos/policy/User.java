@@ -2,11 +2,24 @@ package io.custos.policy;
 
 import static java.util.Objects.requireNonNull;
 
-/** A user the gateway authenticates itself; the password is kept only as a SCRAM-SHA-256 verifier. */
-public record User(String name, String role, boolean enabled, ScramVerifier verifier) {
+import java.util.Optional;
+
+/**
+ * A user the gateway authenticates itself. The password is kept only as verifiers: SCRAM-SHA-256 always, and
+ * optionally a MySQL native-password verifier for MySQL clients that log in with mysql_native_password.
+ */
+public record User(String name, String role, boolean enabled, ScramVerifier verifier, MySqlNativeVerifier mysqlNative) {
     public User {
         requireNonNull(name, "name is null");
         requireNonNull(role, "role is null");
         requireNonNull(verifier, "verifier is null");
+    }
+
+    public User(String name, String role, boolean enabled, ScramVerifier verifier) {
+        this(name, role, enabled, verifier, null);
+    }
+
+    public Optional<MySqlNativeVerifier> mysqlNativeVerifier() {
+        return Optional.ofNullable(mysqlNative);
     }
 }

@@ -85,6 +85,43 @@ public final class StatementGate {
         return check(statement, caller, standardConformingStrings);
     }
 
+    /**
+     * A MySQL COM_QUERY or COM_STMT_PREPARE text. The MySQL dialect is not analysed yet: callers with full clearance
+     * pass, everyone else is refused, as the fail-closed rule asks for a statement the gateway cannot analyse.
+     */
+    public Verdict checkMySql(String message, Caller caller, MySqlMode mode) {
+        requireNonNull(message, "message is null");
+        requireNonNull(caller, "caller is null");
+        requireNonNull(mode, "mode is null");
+        String normalized = "<mysql statement>";
+        String digest = Digests.sha256Hex(normalized);
+        if (caller.fullClearance()) {
+            return new Verdict(
+                    List.of(new StatementVerdict(
+                            StatementClass.OTHER,
+                            normalized,
+                            digest,
+                            Decision.ALLOWED,
+                            message,
+                            List.of(),
+                            null,
+                            null)),
+                    message);
+        }
+        return new Verdict(
+                List.of(new StatementVerdict(
+                        StatementClass.OTHER,
+                        normalized,
+                        digest,
+                        Decision.REFUSED,
+                        message,
+                        List.of(),
+                        "unanalysable",
+                        "custos: statement could not be analysed and may read classified data: "
+                                + "MySQL statements are not analysed yet")),
+                message);
+    }
+
     private StatementVerdict cachedVerdict(LexedStatement statement, Caller caller, boolean standardConformingStrings) {
         CacheKey key = new CacheKey(
                 statement.text(),

@@ -1,18 +1,15 @@
 package io.custos.rewrite.postgres;
 
 import io.custos.policy.StatementClass;
+import io.custos.rewrite.Digests;
 import io.custos.rewrite.postgres.LexedStatement.Verb;
 import io.custos.rewrite.postgres.PostgresToken.Kind;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -127,7 +124,7 @@ final class StatementAnalyzer {
                 importExport,
                 sqlTextFunction,
                 normalized,
-                sha256(normalized),
+                Digests.sha256Hex(normalized),
                 new String(calciteText, start, end - start),
                 queryOffset,
                 chains.stream().map(Chain::parts).toList(),
@@ -617,15 +614,6 @@ final class StatementAnalyzer {
             }
         }
         return normalized.toString();
-    }
-
-    private static String sha256(String text) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
     }
 
     private static void addVerb(List<Verb> verbs, Verb verb) {
