@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,30 @@ public final class StatementGate {
 
     private static final Set<StatementClass> WRITES =
             Set.of(StatementClass.INSERT, StatementClass.UPDATE, StatementClass.DELETE);
+
+    /**
+     * Statements that define or run code inside the database. The body is text the gate cannot see into, and once
+     * defined a routine reads whatever the gateway's own database account may read.
+     */
+    private static final Pattern ROUTINE_DEFINITION = Pattern.compile(
+            "(?:CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:CONSTRAINT\\s+)?(?:TRUSTED\\s+)?(?:PROCEDURAL\\s+)?"
+                    + "(?:FUNCTION|PROCEDURE|TRIGGER|RULE|AGGREGATE|OPERATOR|CAST|EVENT\\s+TRIGGER|LANGUAGE|TRANSFORM)"
+                    + "|ALTER\\s+(?:FUNCTION|PROCEDURE|ROUTINE|AGGREGATE)|DO|CALL)\\b",
+            Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Catalog views whose rows hold values of other tables' columns (the planner's statistics keep the most common
+     * values and histogram bounds of every column) or other sessions' statement texts, which all share the gateway's
+     * database account.
+     */
+    private static final Set<String> VALUE_REVEALING_RELATIONS = Set.of(
+            "pg_stats",
+            "pg_stats_ext",
+            "pg_stats_ext_exprs",
+            "pg_statistic",
+            "pg_statistic_ext_data",
+            "pg_stat_activity",
+            "pg_stat_statements");
 
     private final QueryMasker masker;
     private final LongSupplier catalogVersion;
@@ -190,8 +215,28 @@ public final class StatementGate {
             return Optional.of(allow(statement));
         }
         if (statement.sqlTextFunction().isPresent()) {
-            return Optional.of(
-                    refuseUnanalysable(statement, statement.sqlTextFunction().get() + " runs SQL given as text"));
+            return Optional.of(refuseUnanalysable(
+                    statement,
+                    statement.sqlTextFunction().get()
+                            + " runs SQL given as text or carries values where no mask reaches them"));
+        }
+        if (ROUTINE_DEFINITION.matcher(statement.normalized()).lookingAt()) {
+            return Optional.of(refuse(
+                    statement,
+                    "routine",
+                    "custos: code run by the database (DO, CALL, functions, procedures, triggers, rules) is reserved"
+                            + " to full clearance: its body cannot be analysed"));
+        }
+        Optional<String> statistics = statement.identifierChains().stream()
+                .flatMap(List::stream)
+                .filter(VALUE_REVEALING_RELATIONS::contains)
+                .findFirst();
+        if (statistics.isPresent()) {
+            return Optional.of(refuse(
+                    statement,
+                    "catalog-values",
+                    "custos: " + statistics.get()
+                            + " shows column values or other sessions' statements and is reserved to full clearance"));
         }
         if (statement.malformed()) {
             return Optional.of(unanalysable(statement, caller, "the statement is malformed"));

@@ -3,8 +3,9 @@ package io.custos.rewrite.analysis;
 import io.custos.policy.Mask;
 
 /**
- * Renders a mask as a PostgreSQL expression over the text of the masked expression. Text masks work on
- * {@code (x)::text}; a value that is not a character string can only be replaced by a NULL of its own type.
+ * Renders a mask as a PostgreSQL expression. The configured mask applies only where the output is a protected column
+ * itself (through aliases, derived tables and CTEs), and works on {@code (x)::text}; an output computed from a protected
+ * column, and a value that is not a character string, become a NULL of their own type.
  */
 final class MaskSql {
     private MaskSql() {}
@@ -16,16 +17,24 @@ final class MaskSql {
      */
     static String render(Mask mask, String expression, boolean textual, String declaredType) {
         String x = "(" + expression + ")";
+        if (declaredType == null) {
+            return nullOf(x);
+        }
         if (!textual || mask instanceof Mask.Null) {
             // A bare column keeps its declared type modifier (numeric(14,2)); CASE alone would drop it.
-            return declaredType == null ? "CASE WHEN false THEN " + x + " END" : "CAST(NULL AS " + declaredType + ")";
-        }
-        String masked = textMask(mask, x);
-        if (declaredType == null) {
-            return masked;
+            return "CAST(NULL AS " + declaredType + ")";
         }
         String type = mask instanceof Mask.Hash ? PostgresTypes.withoutModifier(declaredType) : declaredType;
-        return "CAST(" + masked + " AS " + type + ")";
+        return "CAST(" + textMask(mask, x) + " AS " + type + ")";
+    }
+
+    /**
+     * NULL of exactly the expression's type, without evaluating it. Any mask that looked at the value of a computed
+     * expression would let the caller choose what it reveals ({@code substr(mobile, 4)} shifts hidden digits into the
+     * kept ones) or make the database quote it in an error ({@code mobile::int} reports the value it cannot convert).
+     */
+    private static String nullOf(String x) {
+        return "CASE WHEN false THEN " + x + " END";
     }
 
     private static String textMask(Mask mask, String x) {
@@ -51,7 +60,7 @@ final class MaskSql {
         if (mask instanceof Mask.Hash) {
             return "encode(sha256(convert_to(" + text + ", 'UTF8')), 'hex')";
         }
-        return "CASE WHEN false THEN " + x + " END";
+        return nullOf(x);
     }
 
     static String literal(String text) {

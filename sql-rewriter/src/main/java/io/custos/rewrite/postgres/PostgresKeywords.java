@@ -246,11 +246,20 @@ final class PostgresKeywords {
             "database_to_xmlschema",
             "database_to_xml_and_xmlschema",
             "ts_stat",
+            "ts_rewrite",
             "dblink",
             "dblink_exec",
             "dblink_open",
             "dblink_fetch",
-            "dblink_send_query");
+            "dblink_send_query",
+            // Not SQL text, but they carry a value out of the statement, where no mask reaches it: into a setting
+            // read back later, a notification, a sequence, the write-ahead log or another session's view.
+            "set_config",
+            "pg_notify",
+            "setval",
+            "pg_logical_emit_message",
+            "pg_stat_get_activity",
+            "pg_stat_get_backend_activity");
 
     private PostgresKeywords() {}
 

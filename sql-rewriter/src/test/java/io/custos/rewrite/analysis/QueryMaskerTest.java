@@ -166,8 +166,16 @@ class QueryMaskerTest {
         assertThat(MaskSql.render(new Mask.Hash(), "x", true, "character varying(18)"))
                 .isEqualTo("CAST(encode(sha256(convert_to((x)::text, 'UTF8')), 'hex') AS character varying)");
         assertThat(MaskSql.render(new Mask.Hash(), "x", false, "bigint")).isEqualTo("CAST(NULL AS bigint)");
-        assertThat(MaskSql.render(new Mask.Full("it's"), "x", true, null))
-                .isEqualTo("CASE WHEN (x) IS NULL THEN NULL ELSE 'it''s' END");
+        assertThat(MaskSql.render(new Mask.Full("it's"), "x", true, "text"))
+                .isEqualTo("CAST(CASE WHEN (x) IS NULL THEN NULL ELSE 'it''s' END AS text)");
+    }
+
+    @Test
+    void render_computedExpression_nullWithoutEvaluating() {
+        assertThat(MaskSql.render(new Mask.Partial(3, 4, "*"), "substr(mobile, 4)", true, null))
+                .isEqualTo("CASE WHEN false THEN (substr(mobile, 4)) END");
+        assertThat(MaskSql.render(new Mask.Full("***"), "mobile::int", false, null))
+                .isEqualTo("CASE WHEN false THEN (mobile::int) END");
     }
 
     private static List<String> labels(String sql) throws Exception {
