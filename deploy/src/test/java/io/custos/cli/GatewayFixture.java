@@ -44,7 +44,8 @@ final class GatewayFixture {
     static synchronized GatewayFixture get() {
         if (instance == null) {
             instance = start();
-            Runtime.getRuntime().addShutdownHook(new Thread(instance.gateway::close, "custos-test-gateway-stop"));
+            GatewayFixture started = instance;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "custos-test-gateway-stop"));
         }
         return instance;
     }
@@ -60,6 +61,16 @@ final class GatewayFixture {
             return new GatewayFixture(database, policy, CustosGateway.start(policy), auditFile);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private void stop() {
+        gateway.close();
+        try {
+            Files.deleteIfExists(auditFile);
+            Files.deleteIfExists(auditFile.getParent());
+        } catch (IOException e) {
+            // Only a temporary file is left behind; nothing to report at JVM exit.
         }
     }
 

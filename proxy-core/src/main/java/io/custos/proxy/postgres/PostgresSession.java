@@ -36,6 +36,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     /** Sent to the backend in place of a refused statement: a syntax error, so it fails at Parse without effect. */
     static final String REFUSED_PLACEHOLDER = "CUSTOS REFUSED";
+
+    /** PostgreSQL's own default for authentication_timeout. */
+    static final long AUTHENTICATION_TIMEOUT_SECONDS = 60;
 
     /** Startup parameters passed on to the backend; user, database and replication are the gateway's business. */
     private static final Set<String> WITHHELD_PARAMETERS = Set.of("user", "database", "replication");
@@ -87,6 +91,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private Caller caller;
     private Map<String, String> startupParameters = Map.of();
     private ScramServerExchange scram;
+    private boolean scramFirstSent;
     private PostgresBackend backend;
     private boolean standardConformingStrings = true;
     /** The client_encoding the server reports; {@code null} while it is one the gateway cannot read exactly. */
@@ -107,26 +112,47 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         policy = context.policy().get();
         context.audit().record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", cancelKey.sessionId(), audit.clientAddress());
+        ctx.executor().schedule(this::onAuthenticationTimeout, AUTHENTICATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object message) {
         ByteBuf frame = (ByteBuf) message;
+        if (state != State.READY) {
+            // Before the relay starts every frame is read here and never passed on: release it exactly once.
+            try {
+                onSetupFrame(frame);
+            } finally {
+                frame.release();
+            }
+            return;
+        }
+        try {
+            onClientMessage(frame);
+        } catch (CustosException e) {
+            // Relay handlers read every field before they forward or release a frame, so it is still ours here.
+            ReferenceCountUtil.safeRelease(frame);
+            fail(e.code(), e.getMessage());
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.safeRelease(frame);
+            log.debug("[{}] malformed message: {}", cancelKey.sessionId(), e.toString());
+            fail(ErrorCode.PROTOCOL_VIOLATION, "invalid message: " + e.getMessage());
+        }
+    }
+
+    private void onSetupFrame(ByteBuf frame) {
         try {
             switch (state) {
                 case STARTUP -> onStartupFrame(frame);
                 case AUTHENTICATING -> onAuthenticationFrame(frame);
-                case READY -> onClientMessage(frame);
                 case CONNECTING -> throw new CustosException(
                         ErrorCode.PROTOCOL_VIOLATION, "message received before the session was ready");
-                case CLOSED -> frame.release();
+                default -> {}
             }
         } catch (CustosException e) {
-            ReferenceCountUtil.safeRelease(frame);
             fail(e.code(), e.getMessage());
         } catch (RuntimeException | ScramParseException e) {
-            ReferenceCountUtil.safeRelease(frame);
             log.debug("[{}] malformed message: {}", cancelKey.sessionId(), e.toString());
             fail(ErrorCode.PROTOCOL_VIOLATION, "invalid message: " + e.getMessage());
         }
@@ -175,17 +201,21 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     // ---- startup and authentication
 
+    /** Like the server's authentication_timeout: a client that has not logged in by then is dropped. */
+    private void onAuthenticationTimeout() {
+        if (state == State.STARTUP || state == State.AUTHENTICATING) {
+            log.debug("[{}] authentication timed out", cancelKey.sessionId());
+            fatal(ErrorCode.INVALID_AUTHORIZATION, "custos: authentication timed out");
+        }
+    }
+
     private void onStartupFrame(ByteBuf frame) throws ScramParseException {
-        try {
-            int code = frame.getInt(frame.readerIndex() + 4);
-            switch (code) {
-                case PostgresFrameDecoder.SSL_REQUEST_CODE, PostgresFrameDecoder.GSSENC_REQUEST_CODE -> client
-                        .writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
-                case PostgresFrameDecoder.CANCEL_REQUEST_CODE -> onCancelRequest(frame);
-                default -> onStartupMessage(frame, code);
-            }
-        } finally {
-            frame.release();
+        int code = frame.getInt(frame.readerIndex() + 4);
+        switch (code) {
+            case PostgresFrameDecoder.SSL_REQUEST_CODE, PostgresFrameDecoder.GSSENC_REQUEST_CODE -> client
+                    .writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            case PostgresFrameDecoder.CANCEL_REQUEST_CODE -> onCancelRequest(frame);
+            default -> onStartupMessage(frame, code);
         }
     }
 
@@ -254,40 +284,29 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     private void onAuthenticationFrame(ByteBuf frame) throws ScramParseException {
-        try {
-            if (PostgresMessages.type(frame) != 'p') {
-                throw new CustosException(
-                        ErrorCode.PROTOCOL_VIOLATION,
-                        "expected SASL response, got message type '" + PostgresMessages.type(frame) + "'");
-            }
-            ByteBuf body = PostgresMessages.body(frame);
-            if (scramStarted()) {
-                onSaslResponse(body.toString(StandardCharsets.UTF_8));
-                return;
-            }
-            String mechanism = PostgresMessages.readCString(body);
-            if (!ScramServerExchange.MECHANISM.equals(mechanism)) {
-                throw new CustosException(
-                        ErrorCode.PROTOCOL_VIOLATION,
-                        "SASL authentication mechanism '" + mechanism + "' is not supported");
-            }
-            int length = body.readInt();
-            if (length < 0 || length > body.readableBytes()) {
-                throw new CustosException(ErrorCode.PROTOCOL_VIOLATION, "malformed SASLInitialResponse");
-            }
-            String serverFirst = scram.serverFirst(body.toString(body.readerIndex(), length, StandardCharsets.UTF_8));
-            scramFirstSent = true;
-            client.writeAndFlush(PostgresMessages.authentication(
-                    client.alloc(), PostgresMessages.AUTH_SASL_CONTINUE, serverFirst.getBytes(StandardCharsets.UTF_8)));
-        } finally {
-            frame.release();
+        if (PostgresMessages.type(frame) != 'p') {
+            throw new CustosException(
+                    ErrorCode.PROTOCOL_VIOLATION,
+                    "expected SASL response, got message type '" + PostgresMessages.type(frame) + "'");
         }
-    }
-
-    private boolean scramFirstSent;
-
-    private boolean scramStarted() {
-        return scramFirstSent;
+        ByteBuf body = PostgresMessages.body(frame);
+        if (scramFirstSent) {
+            onSaslResponse(body.toString(StandardCharsets.UTF_8));
+            return;
+        }
+        String mechanism = PostgresMessages.readCString(body);
+        if (!ScramServerExchange.MECHANISM.equals(mechanism)) {
+            throw new CustosException(
+                    ErrorCode.PROTOCOL_VIOLATION, "SASL authentication mechanism '" + mechanism + "' is not supported");
+        }
+        int length = body.readInt();
+        if (length < 0 || length > body.readableBytes()) {
+            throw new CustosException(ErrorCode.PROTOCOL_VIOLATION, "malformed SASLInitialResponse");
+        }
+        String serverFirst = scram.serverFirst(body.toString(body.readerIndex(), length, StandardCharsets.UTF_8));
+        scramFirstSent = true;
+        client.writeAndFlush(PostgresMessages.authentication(
+                client.alloc(), PostgresMessages.AUTH_SASL_CONTINUE, serverFirst.getBytes(StandardCharsets.UTF_8)));
     }
 
     private void onSaslResponse(String clientFinal) throws ScramParseException {
