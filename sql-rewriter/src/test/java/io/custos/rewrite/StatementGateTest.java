@@ -446,6 +446,7 @@ class StatementGateTest {
     }
 
     private static final String ROUTINE = "custos: code run by the database (DO, CALL, functions, procedures,";
+
     @ParameterizedTest
     @MethodSource("decisions")
     void check_decides(String role, String statement, Decision decision, String rule, String reason) {
