@@ -228,7 +228,7 @@ class SessionEndToEndTest {
 
     @Test
     void emptyQuery_andNotice() throws SQLException {
-        try (Connection connection = fixture.connect("clerk", "preferQueryMode=simple");
+        try (Connection connection = fixture.connect("it_admin", "preferQueryMode=simple");
                 Statement statement = connection.createStatement()) {
             assertThat(statement.execute(";")).isFalse();
 
