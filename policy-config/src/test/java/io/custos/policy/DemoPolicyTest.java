@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.custos.policy.Backend.Protocol;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -78,8 +79,15 @@ class DemoPolicyTest {
             assertThat(backend.user()).isEqualTo("custos");
             assertThat(backend.password()).isEqualTo(new SecretSource.Environment("CUSTOS_PG_PASSWORD"));
         });
-        assertThat(policy.backend(Protocol.MYSQL)).isEmpty();
-        assertThat(policy.listeners()).containsExactly(new Listener(Protocol.POSTGRESQL, "127.0.0.1", 15432));
+        assertThat(policy.backend(Protocol.MYSQL)).hasValueSatisfying(backend -> {
+            assertThat(backend.port()).isEqualTo(3306);
+            assertThat(backend.database()).isEqualTo("custos_demo");
+            assertThat(backend.password()).isEqualTo(new SecretSource.Environment("CUSTOS_MYSQL_PASSWORD"));
+        });
+        assertThat(policy.listeners())
+                .containsExactlyInAnyOrder(
+                        new Listener(Protocol.POSTGRESQL, "127.0.0.1", 15432),
+                        new Listener(Protocol.MYSQL, "127.0.0.1", 13306));
         assertThat(policy.audit().file())
                 .isEqualTo(DEMO_POLICY
                         .toAbsolutePath()
@@ -90,17 +98,21 @@ class DemoPolicyTest {
 
     @Test
     void demoPolicy_classification() {
-        List<ColumnRule> expected = List.of(
-                rule("customer", "name", 1, new Mask.Partial(1, 0, "*"), Filter.DENY),
-                rule("customer", "id_card_no", 1, new Mask.Partial(6, 4, "*"), Filter.EQUALITY),
-                rule("customer", "mobile", 1, new Mask.Partial(3, 4, "*"), Filter.EQUALITY),
-                rule("customer", "home_address", 1, new Mask.Partial(6, 0, "*"), Filter.DENY),
-                rule("customer", "employer", 1, new Mask.Full("****"), Filter.DENY),
-                rule("customer_asset", "property_value", 2, new Mask.Null(), Filter.DENY),
-                rule("customer_asset", "annual_income", 2, new Mask.Null(), Filter.DENY),
-                rule("customer_bank", "account_no", 3, new Mask.Partial(0, 4, "*"), Filter.DENY),
-                rule("customer_bank", "credit_card_no", 3, new Mask.Partial(6, 4, "*"), Filter.DENY),
-                rule("customer_bank", "investment_summary", 3, new Mask.Full("****"), Filter.DENY));
+        List<ColumnRule> expected = new ArrayList<>();
+        // PostgreSQL's schema is public; in MySQL the schema is the database.
+        for (String schema : List.of("public", "custos_demo")) {
+            expected.addAll(List.of(
+                    rule(schema, "customer", "name", 1, new Mask.Partial(1, 0, "*"), Filter.DENY),
+                    rule(schema, "customer", "id_card_no", 1, new Mask.Partial(6, 4, "*"), Filter.EQUALITY),
+                    rule(schema, "customer", "mobile", 1, new Mask.Partial(3, 4, "*"), Filter.EQUALITY),
+                    rule(schema, "customer", "home_address", 1, new Mask.Partial(6, 0, "*"), Filter.DENY),
+                    rule(schema, "customer", "employer", 1, new Mask.Full("****"), Filter.DENY),
+                    rule(schema, "customer_asset", "property_value", 2, new Mask.Null(), Filter.DENY),
+                    rule(schema, "customer_asset", "annual_income", 2, new Mask.Null(), Filter.DENY),
+                    rule(schema, "customer_bank", "account_no", 3, new Mask.Partial(0, 4, "*"), Filter.DENY),
+                    rule(schema, "customer_bank", "credit_card_no", 3, new Mask.Partial(6, 4, "*"), Filter.DENY),
+                    rule(schema, "customer_bank", "investment_summary", 3, new Mask.Full("****"), Filter.DENY)));
+        }
 
         assertThat(policy.classification().rules()).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(policy.classification().maxLevel()).isEqualTo(3);
@@ -116,7 +128,7 @@ class DemoPolicyTest {
         assertThat(PolicyLoader.load(DEMO_POLICY).version()).isEqualTo(policy.version());
     }
 
-    private static ColumnRule rule(String table, String column, int level, Mask mask, Filter filter) {
-        return new ColumnRule("public", table, column, level, mask, filter);
+    private static ColumnRule rule(String schema, String table, String column, int level, Mask mask, Filter filter) {
+        return new ColumnRule(schema, table, column, level, mask, filter);
     }
 }

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -13,18 +14,42 @@ import java.util.stream.Collectors;
  */
 public final class Catalog {
     private final Map<String, CatalogTable> tables;
+    private final Set<String> routines;
     private final long version;
 
-    private Catalog(Map<String, CatalogTable> tables, long version) {
+    private Catalog(Map<String, CatalogTable> tables, Set<String> routines, long version) {
         this.tables = tables;
+        this.routines = routines;
         this.version = version;
     }
 
     public static Catalog of(List<CatalogTable> tables, long version) {
+        return of(tables, Set.of(), version);
+    }
+
+    /**
+     * @param routines the names of functions and procedures that are not the database's own (user-defined ones,
+     *     extensions'), as the database folds them, without schema
+     */
+    public static Catalog of(List<CatalogTable> tables, Set<String> routines, long version) {
         return new Catalog(
                 tables.stream()
                         .collect(Collectors.toUnmodifiableMap(t -> key(t.schema(), t.name()), Function.identity())),
+                Set.copyOf(routines),
                 version);
+    }
+
+    /**
+     * Whether {@code name} is a function or procedure someone defined in the database: its body runs with the rights
+     * of the gateway's account and reads what it likes, so no analysis of the calling statement can tell what it
+     * returns.
+     */
+    public boolean definesRoutine(String name) {
+        return routines.contains(name);
+    }
+
+    public Set<String> routines() {
+        return routines;
     }
 
     public Optional<CatalogTable> table(String schema, String name) {

@@ -19,14 +19,21 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * Reads the tables, views and their columns of a PostgreSQL backend from {@code pg_catalog}, through a small
- * connection pool of its own. The snapshot's version is a hash of its content, so loading an unchanged catalog twice
- * gives the same version.
+ * Reads the tables, views and their columns of a backend, through a small connection pool of its own: from {@code
+ * pg_catalog} for PostgreSQL, from {@code information_schema} for MySQL and MariaDB. The snapshot's version is a hash
+ * of its content, so loading an unchanged catalog twice gives the same version.
+ *
+ * <p>In MySQL a schema is a database: every database the gateway's user can see except the system ones is read, and
+ * each table's schema is the name of its database.
  */
 public final class CatalogLoader implements AutoCloseable {
     static final String POOL_NAME = "custos-catalog";
+    static final String MYSQL_POOL_NAME = "custos-catalog-mysql";
     static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
     /*
@@ -60,6 +67,44 @@ public final class CatalogLoader implements AutoCloseable {
             ORDER BY n.nspname, c.relname, a.attnum
             """;
 
+    /*
+     * Base tables (system-versioned ones included) and views, outside the system databases; sequences, which MariaDB
+     * lists as tables, are left out as in PostgreSQL. information_schema compares names case-insensitively, so the
+     * order is taken on their bytes, which the version relies on. COLUMN_TYPE is the type as SHOW CREATE TABLE prints
+     * it (varchar(40), decimal(14,2), bigint(20) in MariaDB, bigint in MySQL 8).
+     */
+    /**
+     * Functions and procedures outside the system schemas: user-defined ones and those of extensions. Their names
+     * are enough for the gate, which refuses calls to them below full clearance.
+     */
+    private static final String ROUTINE_QUERY =
+            """
+            SELECT DISTINCT p.proname FROM pg_catalog.pg_proc p
+            JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
+            """;
+
+    private static final String MYSQL_ROUTINE_QUERY =
+            """
+            SELECT DISTINCT LOWER(ROUTINE_NAME) FROM information_schema.ROUTINES
+            WHERE ROUTINE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
+            """;
+
+    private static final String MYSQL_CATALOG_QUERY =
+            """
+            SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.DATA_TYPE
+            FROM information_schema.COLUMNS c
+            JOIN information_schema.TABLES t
+              ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
+            WHERE t.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED', 'VIEW')
+              AND c.TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
+            ORDER BY CAST(c.TABLE_SCHEMA AS BINARY), CAST(c.TABLE_NAME AS BINARY), c.ORDINAL_POSITION
+            """;
+
+    /** MySQL data types that hold characters; binary strings and blobs do not. */
+    private static final Set<String> MYSQL_TEXTUAL_TYPES =
+            Set.of("char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set");
+
     private final Backend backend;
     private final HikariDataSource dataSource;
 
@@ -69,9 +114,7 @@ public final class CatalogLoader implements AutoCloseable {
 
     CatalogLoader(Backend backend, Duration connectionTimeout) {
         this.backend = requireNonNull(backend, "backend is null");
-        if (backend.protocol() != Backend.Protocol.POSTGRESQL) {
-            throw new IllegalArgumentException("backend.protocol: " + backend.protocol() + " (expected: POSTGRESQL)");
-        }
+        requireNonNull(connectionTimeout, "connectionTimeout is null");
         this.dataSource = new HikariDataSource(poolConfig(backend, connectionTimeout));
     }
 
@@ -82,15 +125,17 @@ public final class CatalogLoader implements AutoCloseable {
      */
     public Catalog load() {
         List<CatalogTable> tables = new ArrayList<>();
+        Set<String> routines;
         MessageDigest digest = sha256();
+        boolean mysql = backend.protocol() == Backend.Protocol.MYSQL;
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(CATALOG_QUERY);
+                PreparedStatement statement = connection.prepareStatement(mysql ? MYSQL_CATALOG_QUERY : CATALOG_QUERY);
                 ResultSet rows = statement.executeQuery()) {
             TableBuilder current = null;
             while (rows.next()) {
                 String schema = rows.getString(1);
                 String table = rows.getString(2);
-                CatalogColumn column = new CatalogColumn(rows.getString(3), rows.getString(4), rows.getBoolean(5));
+                CatalogColumn column = mysql ? mysqlColumn(rows) : postgresColumn(rows);
                 if (current == null || !current.is(schema, table)) {
                     if (current != null) {
                         tables.add(current.build());
@@ -104,10 +149,43 @@ public final class CatalogLoader implements AutoCloseable {
             if (current != null) {
                 tables.add(current.build());
             }
+            routines = routines(connection, mysql ? MYSQL_ROUTINE_QUERY : ROUTINE_QUERY);
         } catch (SQLException e) {
             throw new CatalogLoadException("Cannot read the catalog of " + describe() + ": " + reason(e), e);
         }
-        return Catalog.of(tables, version(digest.digest()));
+        routines.forEach(routine -> update(digest, "R", routine));
+        return Catalog.of(tables, routines, version(digest.digest()));
+    }
+
+    /** In a sorted set, so the version does not depend on the order the server returns them in. */
+    private static Set<String> routines(Connection connection, String query) throws SQLException {
+        Set<String> routines = new TreeSet<>();
+        try (PreparedStatement statement = connection.prepareStatement(query);
+                ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                routines.add(rows.getString(1));
+            }
+        }
+        return routines;
+    }
+
+    /**
+     * The backend's own version string, as {@code SELECT VERSION()} returns it ({@code 11.4.5-MariaDB}, {@code
+     * 8.4.2}, {@code PostgreSQL 17.6 on x86_64-pc-linux-gnu, ...}).
+     *
+     * @throws CatalogLoadException if the backend cannot be reached or the query fails
+     */
+    public String serverVersion() {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("SELECT VERSION()");
+                ResultSet result = statement.executeQuery()) {
+            if (!result.next()) {
+                throw new SQLException("SELECT VERSION() returned no row");
+            }
+            return result.getString(1);
+        } catch (SQLException e) {
+            throw new CatalogLoadException("Cannot read the server version of " + describe() + ": " + reason(e), e);
+        }
     }
 
     /** The backend, for messages: host, port, database and user; never the password. */
@@ -126,11 +204,26 @@ public final class CatalogLoader implements AutoCloseable {
         String host = backend.host().indexOf(':') >= 0 && !backend.host().startsWith("[")
                 ? "[" + backend.host() + "]"
                 : backend.host();
-        return "jdbc:postgresql://" + host + ":" + backend.port() + "/"
-                + URLEncoder.encode(backend.database(), StandardCharsets.UTF_8);
+        String database = URLEncoder.encode(backend.database(), StandardCharsets.UTF_8);
+        return switch (backend.protocol()) {
+            case POSTGRESQL -> "jdbc:postgresql://" + host + ":" + backend.port() + "/" + database;
+            case MYSQL -> "jdbc:mariadb://" + host + ":" + backend.port() + "/" + database;
+        };
+    }
+
+    private static CatalogColumn postgresColumn(ResultSet rows) throws SQLException {
+        return new CatalogColumn(rows.getString(3), rows.getString(4), rows.getBoolean(5));
+    }
+
+    private static CatalogColumn mysqlColumn(ResultSet rows) throws SQLException {
+        String dataType = rows.getString(5).toLowerCase(Locale.ROOT);
+        return new CatalogColumn(rows.getString(3), rows.getString(4), MYSQL_TEXTUAL_TYPES.contains(dataType));
     }
 
     private static HikariConfig poolConfig(Backend backend, Duration connectionTimeout) {
+        if (backend.protocol() == Backend.Protocol.MYSQL) {
+            return mysqlPoolConfig(backend, connectionTimeout);
+        }
         HikariConfig config = new HikariConfig();
         config.setPoolName(POOL_NAME);
         config.setJdbcUrl(jdbcUrl(backend));
@@ -145,6 +238,23 @@ public final class CatalogLoader implements AutoCloseable {
         config.addDataSourceProperty("ApplicationName", POOL_NAME);
         // A catalog read that hangs must not hold a refresh forever.
         config.addDataSourceProperty("socketTimeout", "60");
+        return config;
+    }
+
+    private static HikariConfig mysqlPoolConfig(Backend backend, Duration connectionTimeout) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName(MYSQL_POOL_NAME);
+        config.setJdbcUrl(jdbcUrl(backend));
+        config.setUsername(backend.user());
+        config.setPassword(backend.password().read());
+        config.setMaximumPoolSize(2);
+        config.setMinimumIdle(0);
+        config.setConnectionTimeout(connectionTimeout.toMillis());
+        config.setInitializationFailTimeout(-1);
+        config.setReadOnly(true);
+        config.addDataSourceProperty("connectionAttributes", "program_name:" + MYSQL_POOL_NAME);
+        // Milliseconds here, unlike pgjdbc's seconds.
+        config.addDataSourceProperty("socketTimeout", "60000");
         return config;
     }
 

@@ -63,7 +63,9 @@ class CatalogLoaderTest {
                 "CREATE TABLE reading_2026 PARTITION OF reading FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
                 "CREATE SEQUENCE ticket_number",
                 "CREATE INDEX customer_name ON customer (name)",
-                "CREATE TYPE address AS (street text, city text)");
+                "CREATE TYPE address AS (street text, city text)",
+                "CREATE FUNCTION customer_names() RETURNS SETOF text LANGUAGE sql AS 'SELECT name FROM customer'",
+                "CREATE PROCEDURE billing.close_month() LANGUAGE sql AS 'SELECT 1'");
         loader = new CatalogLoader(backend(postgres, DATABASE));
     }
 
@@ -91,6 +93,16 @@ class CatalogLoaderTest {
                         "billing.invoice",
                         "public.reading",
                         "public.reading_2026");
+    }
+
+    @Test
+    void load_listsRoutinesOutsideSystemSchemas() {
+        Catalog catalog = loader.load();
+
+        assertThat(catalog.routines()).contains("customer_names", "close_month");
+        assertThat(catalog.definesRoutine("customer_names")).isTrue();
+        assertThat(catalog.definesRoutine("upper")).isFalse();
+        assertThat(catalog.definesRoutine("pg_read_file")).isFalse();
     }
 
     @Test
@@ -185,13 +197,8 @@ class CatalogLoaderTest {
     }
 
     @Test
-    void constructor_mysqlBackend_isRejected() {
-        Backend backend = new Backend(
-                Backend.Protocol.MYSQL, "127.0.0.1", 3306, "custos_demo", "custos", new SecretSource.Given("x"));
-
-        assertThatThrownBy(() -> new CatalogLoader(backend))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("backend.protocol: MYSQL (expected: POSTGRESQL)");
+    void serverVersion_isPostgres17() {
+        assertThat(loader.serverVersion()).startsWith("PostgreSQL 17.");
     }
 
     @ParameterizedTest
