@@ -10,11 +10,15 @@ import io.custos.policy.Role;
 import io.custos.policy.StatementClass;
 import io.custos.rewrite.analysis.MaskOutcome;
 import io.custos.rewrite.analysis.QueryMasker;
+import io.custos.rewrite.mysql.MySqlLexer;
+import io.custos.rewrite.mysql.MySqlSideChannels;
 import io.custos.rewrite.postgres.LexedStatement;
 import io.custos.rewrite.postgres.LexedStatement.Verb;
 import io.custos.rewrite.postgres.PostgresLexer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
@@ -24,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides what happens to each statement of a PostgreSQL client message.
+ * Decides what happens to each statement of a PostgreSQL or MySQL client message.
  *
  * <p>Per statement, in order: import and export need the role's import/export right; every verb of the statement
  * needs the role's permission; a caller with full clearance then passes unchanged; a statement that runs SQL given as
@@ -35,9 +39,22 @@ import org.slf4j.LoggerFactory;
  * clearance is refused (it would launder them into a place the caller can read, or infer them); everything else
  * passes. A refusal of any statement refuses the whole message.
  *
- * <p>Verdicts are cached per statement, keyed on everything they depend on: the text, standard_conforming_strings,
- * whether the lexer found it malformed, the role, the policy version, the catalog version and the search path. The
- * user's name is not part of the key. The gate is safe for concurrent use.
+ * <p>MySQL and MariaDB statements take the same steps, with the dialect's own lists: stored programs, {@code CALL} and
+ * compound statements are the routines; {@code PREPARE … FROM @var} and {@code sys.execute_prepared_stmt} run text
+ * out of sight; performance_schema, information_schema, sys and mysql tables that show other sessions' statements or
+ * column statistics, and {@code SHOW PROCESSLIST}, {@code SHOW ENGINE} and the binary log, are reserved to full
+ * clearance. Two more side channels are closed below full clearance when the statement names a table holding columns
+ * above the caller's clearance: a user variable assigned in a query or from one ({@code @v := expr},
+ * {@code SELECT … INTO @v}, {@code SET @v = (SELECT …)}), which a later statement reads unmasked, and functions whose
+ * error messages quote their argument. {@code DO expr} evaluates expressions for their effects and is refused when it
+ * names a table with classified columns. SHOW, DESCRIBE and HELP read metadata and pass. Table names compare without
+ * case. Timing ({@code SLEEP}, {@code BENCHMARK}) and lock names ({@code GET_LOCK}) remain open channels, as timing
+ * does in PostgreSQL.
+ *
+ * <p>Verdicts are cached per statement, keyed on everything they depend on: the dialect, the text, the lexer's
+ * settings (standard_conforming_strings, or the MySQL sql_mode flags), whether the lexer found it malformed, the role,
+ * the policy version, the catalog version and the search path (MySQL's current database). The user's name is not
+ * part of the key. The gate is safe for concurrent use.
  */
 public final class StatementGate {
     private static final Logger log = LoggerFactory.getLogger(StatementGate.class);
@@ -69,6 +86,56 @@ public final class StatementGate {
             "pg_stat_activity",
             "pg_stat_statements");
 
+    /** Key words of MySQL statements that define or run stored code, or run a compound statement on the spot. */
+    private static final Set<String> MYSQL_ROUTINES = Set.of(
+            "CREATE FUNCTION",
+            "CREATE PROCEDURE",
+            "CREATE TRIGGER",
+            "CREATE EVENT",
+            "ALTER FUNCTION",
+            "ALTER PROCEDURE",
+            "ALTER EVENT",
+            "CALL",
+            "BEGIN NOT ATOMIC",
+            "IF",
+            "WHILE",
+            "LOOP",
+            "REPEAT",
+            "CASE",
+            "FOR",
+            "LABEL");
+
+    /** SHOW statements that show other sessions' statements or the rows written to the binary log. */
+    private static final Set<String> MYSQL_VALUE_REVEALING_SHOW =
+            Set.of("SHOW PROCESSLIST", "SHOW ENGINE", "SHOW BINLOG", "SHOW RELAYLOG", "SHOW EXPLAIN", "SHOW ANALYZE");
+
+    /** Statements that read only metadata: no rows of a table, so nothing to mask. */
+    private static final Pattern MYSQL_METADATA = Pattern.compile("(?:SHOW|DESCRIBE|DESC|EXPLAIN|HELP)\\b.*");
+
+    /** EXPLAIN FOR CONNECTION shows the plan of another session's statement, with its literals. */
+    private static final Pattern OTHER_CONNECTION =
+            Pattern.compile("(?:EXPLAIN|DESCRIBE|DESC)\\b.*\\bFOR\\s+CONNECTION\\b.*", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * MySQL and MariaDB system tables whose rows hold other sessions' statement texts or values of other tables'
+     * columns (histograms, minimum and maximum values, locked index records), by database; the sys schema's views all
+     * build on them.
+     */
+    private static final Map<String, Set<String>> MYSQL_VALUE_REVEALING_RELATIONS = Map.of(
+            "performance_schema",
+            Set.of("processlist", "threads", "prepared_statements_instances", "data_locks"),
+            "information_schema",
+            Set.of("processlist", "column_statistics", "innodb_trx", "innodb_locks"),
+            "mysql",
+            Set.of(
+                    "general_log",
+                    "slow_log",
+                    "column_stats",
+                    "index_stats",
+                    "table_stats",
+                    "innodb_index_stats",
+                    "innodb_table_stats"));
+
     private final QueryMasker masker;
     private final LongSupplier catalogVersion;
     private final Cache<CacheKey, StatementVerdict> cache;
@@ -87,11 +154,16 @@ public final class StatementGate {
         requireNonNull(message, "message is null");
         requireNonNull(caller, "caller is null");
         List<LexedStatement> statements = PostgresLexer.split(message, standardConformingStrings);
+        return verdict(message, statements, caller, Dialect.POSTGRESQL, standardConformingStrings);
+    }
+
+    private Verdict verdict(
+            String message, List<LexedStatement> statements, Caller caller, Dialect dialect, Object lexerSettings) {
         List<StatementVerdict> verdicts = new ArrayList<>(statements.size());
         StringBuilder sql = new StringBuilder(message.length());
         int copied = 0;
         for (LexedStatement statement : statements) {
-            StatementVerdict verdict = cachedVerdict(statement, caller, standardConformingStrings);
+            StatementVerdict verdict = cachedVerdict(statement, caller, dialect, lexerSettings);
             verdicts.add(verdict);
             if (verdict.decision() == Decision.REWRITTEN) {
                 sql.append(message, copied, statement.start()).append(verdict.sql());
@@ -111,46 +183,23 @@ public final class StatementGate {
     }
 
     /**
-     * A MySQL COM_QUERY or COM_STMT_PREPARE text. The MySQL dialect is not analysed yet: callers with full clearance
-     * pass, everyone else is refused, as the fail-closed rule asks for a statement the gateway cannot analyse.
+     * A MySQL COM_QUERY or COM_STMT_PREPARE text: one statement, or several when the client enabled multiple
+     * statements. {@code caller.searchPath()} holds the current database (one entry, empty when none is selected).
      */
     public Verdict checkMySql(String message, Caller caller, MySqlMode mode) {
         requireNonNull(message, "message is null");
         requireNonNull(caller, "caller is null");
         requireNonNull(mode, "mode is null");
-        String normalized = "<mysql statement>";
-        String digest = Digests.sha256Hex(normalized);
-        if (caller.fullClearance()) {
-            return new Verdict(
-                    List.of(new StatementVerdict(
-                            StatementClass.OTHER,
-                            normalized,
-                            digest,
-                            Decision.ALLOWED,
-                            message,
-                            List.of(),
-                            null,
-                            null)),
-                    message);
-        }
-        return new Verdict(
-                List.of(new StatementVerdict(
-                        StatementClass.OTHER,
-                        normalized,
-                        digest,
-                        Decision.REFUSED,
-                        message,
-                        List.of(),
-                        "unanalysable",
-                        "custos: statement could not be analysed and may read classified data: "
-                                + "MySQL statements are not analysed yet")),
-                message);
+        List<LexedStatement> statements = MySqlLexer.split(message, mode);
+        return verdict(message, statements, caller, Dialect.MYSQL, mode);
     }
 
-    private StatementVerdict cachedVerdict(LexedStatement statement, Caller caller, boolean standardConformingStrings) {
+    private StatementVerdict cachedVerdict(
+            LexedStatement statement, Caller caller, Dialect dialect, Object lexerSettings) {
         CacheKey key = new CacheKey(
+                dialect,
                 statement.text(),
-                standardConformingStrings,
+                lexerSettings,
                 statement.malformed(),
                 caller.role().name(),
                 caller.policyVersion(),
@@ -160,7 +209,9 @@ public final class StatementGate {
         if (cached != null) {
             return cached;
         }
-        Decided decided = decide(statement, caller);
+        Decided decided = dialect == Dialect.MYSQL
+                ? decideMySql(statement, caller, (MySqlMode) lexerSettings)
+                : decide(statement, caller);
         if (decided.cacheable()) {
             cache.put(key, decided.verdict());
         }
@@ -174,9 +225,16 @@ public final class StatementGate {
         }
     }
 
+    private enum Dialect {
+        POSTGRESQL,
+        MYSQL
+    }
+
+    /** {@code lexerSettings}: standard_conforming_strings for PostgreSQL, the {@link MySqlMode} for MySQL. */
     private record CacheKey(
+            Dialect dialect,
             String text,
-            boolean standardConformingStrings,
+            Object lexerSettings,
             boolean malformed,
             String role,
             String policyVersion,
@@ -196,23 +254,9 @@ public final class StatementGate {
 
     /** The checks that need no analysis: rights, full clearance, and what no analysis could see into. */
     private static Optional<StatementVerdict> screen(LexedStatement statement, Caller caller) {
-        Role role = caller.role();
-        if (statement.importExport().isPresent() && !role.importExport()) {
-            return Optional.of(refuse(
-                    statement,
-                    "import-export",
-                    "custos: role " + role.name() + " may not import or export data ("
-                            + statement.importExport().get() + ")"));
-        }
-        for (Verb verb : statement.verbs()) {
-            if (verb.statementClass() != StatementClass.IMPORT_EXPORT && !role.may(verb.statementClass())) {
-                String what = verb.keywords().isEmpty() ? "this statement" : verb.keywords();
-                return Optional.of(
-                        refuse(statement, "role-permission", "custos: role " + role.name() + " may not run " + what));
-            }
-        }
-        if (caller.fullClearance()) {
-            return Optional.of(allow(statement));
+        Optional<StatementVerdict> rights = rights(statement, caller);
+        if (rights.isPresent()) {
+            return rights;
         }
         if (statement.sqlTextFunction().isPresent()) {
             return Optional.of(refuseUnanalysable(
@@ -244,9 +288,193 @@ public final class StatementGate {
         return Optional.empty();
     }
 
+    /**
+     * Import and export need the role's right, every verb the role's permission; a caller with full clearance then
+     * passes.
+     */
+    private static Optional<StatementVerdict> rights(LexedStatement statement, Caller caller) {
+        Role role = caller.role();
+        if (statement.importExport().isPresent() && !role.importExport()) {
+            return Optional.of(refuse(
+                    statement,
+                    "import-export",
+                    "custos: role " + role.name() + " may not import or export data ("
+                            + statement.importExport().get() + ")"));
+        }
+        for (Verb verb : statement.verbs()) {
+            if (verb.statementClass() != StatementClass.IMPORT_EXPORT && !role.may(verb.statementClass())) {
+                String what = verb.keywords().isEmpty() ? "this statement" : verb.keywords();
+                return Optional.of(
+                        refuse(statement, "role-permission", "custos: role " + role.name() + " may not run " + what));
+            }
+        }
+        if (caller.fullClearance()) {
+            return Optional.of(allow(statement));
+        }
+        return Optional.empty();
+    }
+
+    // ---- MySQL
+
+    private Decided decideMySql(LexedStatement statement, Caller caller, MySqlMode mode) {
+        Optional<StatementVerdict> screened = screenMySql(statement, caller, mode);
+        if (screened.isPresent()) {
+            return Decided.of(screened.get());
+        }
+        if (mainVerb(statement) != StatementClass.READ) {
+            return Decided.of(write(statement, caller, true));
+        }
+        boolean explainsStatement = statement.queryOffset() > 0;
+        if (!explainsStatement
+                && MYSQL_METADATA.matcher(statement.verbs().get(0).keywords()).matches()) {
+            return Decided.of(allow(statement));
+        }
+        return maskMySql(statement, caller, mode);
+    }
+
+    /** The MySQL checks that need no analysis, in the order of {@link #screen}, with the dialect's side channels. */
+    private static Optional<StatementVerdict> screenMySql(LexedStatement statement, Caller caller, MySqlMode mode) {
+        Optional<StatementVerdict> rights = rights(statement, caller);
+        if (rights.isPresent()) {
+            return rights;
+        }
+        if (statement.sqlTextFunction().isPresent()) {
+            return Optional.of(refuseUnanalysable(
+                    statement, statement.sqlTextFunction().get() + " runs SQL given as text, out of sight"));
+        }
+        String keywords = statement.verbs().get(0).keywords();
+        if (MYSQL_ROUTINES.contains(keywords)) {
+            return Optional.of(refuse(
+                    statement,
+                    "routine",
+                    "custos: code run by the database (CALL, stored procedures, functions, triggers, events, compound"
+                            + " statements) is reserved to full clearance: its body cannot be analysed"));
+        }
+        boolean namesClassifiedTable = namesClassifiedTable(statement, caller.classification(), true);
+        if (keywords.equals("DO")) {
+            return Optional.of(
+                    namesClassifiedTable
+                            ? refuse(
+                                    statement,
+                                    "routine",
+                                    "custos: DO evaluates expressions for their effects, which no mask reaches; over a"
+                                            + " table with classified columns it is reserved to full clearance")
+                            : allow(statement));
+        }
+        Optional<String> revealing = mySqlValueRevealing(statement, caller);
+        if (revealing.isPresent()) {
+            return Optional.of(refuse(
+                    statement,
+                    "catalog-values",
+                    "custos: " + revealing.get()
+                            + " shows column values or other sessions' statements and is reserved to full clearance"));
+        }
+        Optional<StatementVerdict> sideChannel = mySqlSideChannel(statement, caller, mode);
+        if (sideChannel.isPresent()) {
+            return sideChannel;
+        }
+        if (statement.importExport().isPresent() && namesClassifiedTable) {
+            return Optional.of(refuseUnanalysable(
+                    statement, statement.importExport().get() + " would move classified columns unmasked"));
+        }
+        if (statement.malformed()) {
+            return Optional.of(unanalysable(statement, caller, "the statement is malformed", true));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A user variable assigned in or from a query keeps its value for later statements, which read it unmasked; an
+     * XPath function quotes its argument in the error it raises. Either is refused when the statement names a table
+     * holding columns above the caller's clearance.
+     */
+    private static Optional<StatementVerdict> mySqlSideChannel(
+            LexedStatement statement, Caller caller, MySqlMode mode) {
+        Set<String> hiddenTables = hiddenRules(caller).stream()
+                .map(rule -> fold(rule.table(), true))
+                .collect(Collectors.toUnmodifiableSet());
+        if (hiddenTables.isEmpty() || !namesTable(statement, hiddenTables)) {
+            return Optional.empty();
+        }
+        MySqlSideChannels channels = MySqlSideChannels.of(statement.text(), mode);
+        boolean setFromQuery = statement.verbs().get(0).keywords().equals("SET") && statement.embedsQuery();
+        boolean intoVariables =
+                statement.verbs().stream().anyMatch(verb -> verb.keywords().equals("SELECT INTO"));
+        if (channels.assignsUserVariable() || setFromQuery || intoVariables) {
+            return Optional.of(refuse(
+                    statement,
+                    "laundering",
+                    "custos: statement may copy classified data above the caller's clearance into a variable"));
+        }
+        if (channels.valueEchoingFunction().isPresent()) {
+            return Optional.of(refuseUnanalysable(
+                    statement,
+                    channels.valueEchoingFunction().get() + " quotes its argument in error messages, where no mask"
+                            + " reaches it"));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The first system table or SHOW statement that shows other sessions' statements or values of other tables'
+     * columns. A name without a database is looked up in the current one.
+     */
+    private static Optional<String> mySqlValueRevealing(LexedStatement statement, Caller caller) {
+        String keywords = statement.verbs().get(0).keywords();
+        if (MYSQL_VALUE_REVEALING_SHOW.contains(keywords)) {
+            return Optional.of(keywords);
+        }
+        if (OTHER_CONNECTION.matcher(statement.normalized()).matches()) {
+            return Optional.of("EXPLAIN FOR CONNECTION");
+        }
+        String current =
+                caller.searchPath().isEmpty() ? "" : caller.searchPath().get(0).toLowerCase(Locale.ROOT);
+        for (List<String> chain : statement.identifierChains()) {
+            for (int index = 0; index < chain.size(); index++) {
+                String database = index == 0 ? current : chain.get(index - 1);
+                String name = chain.get(index);
+                if (revealsValues(database, name)) {
+                    return Optional.of(database + "." + name);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean revealsValues(String database, String name) {
+        if (database.equals("sys")) {
+            return true;
+        }
+        if (database.equals("performance_schema") && name.startsWith("events_statements_")) {
+            return true;
+        }
+        return MYSQL_VALUE_REVEALING_RELATIONS.getOrDefault(database, Set.of()).contains(name);
+    }
+
+    private Decided maskMySql(LexedStatement statement, Caller caller, MySqlMode mode) {
+        int offset = statement.queryOffset();
+        MaskOutcome outcome;
+        try {
+            outcome = masker.maskMySql(
+                    statement.text().substring(offset), statement.calciteText().substring(offset), caller, mode);
+            requireNonNull(outcome, "masker returned null");
+        } catch (RuntimeException e) {
+            log.warn("Analysis failed; treating the statement as unanalysable", e);
+            return new Decided(unanalysable(statement, caller, "analysis failed", true), false);
+        }
+        return Decided.of(afterMasking(statement, caller, outcome, true));
+    }
+
+    // ---- shared
+
     /** Statements other than queries, below full clearance. */
     private static StatementVerdict write(LexedStatement statement, Caller caller) {
-        boolean namesClassifiedTable = namesClassifiedTable(statement, caller.classification());
+        return write(statement, caller, false);
+    }
+
+    /** {@code foldCase}: table names compare in lower case (MySQL, whose lexer folds every name). */
+    private static StatementVerdict write(LexedStatement statement, Caller caller, boolean foldCase) {
+        boolean namesClassifiedTable = namesClassifiedTable(statement, caller.classification(), foldCase);
         if (WRITES.contains(statement.statementClass()) && statement.hasReturning() && namesClassifiedTable) {
             return refuse(
                     statement,
@@ -258,7 +486,7 @@ public final class StatementGate {
         }
         boolean definesFromData = mainVerb(statement) == StatementClass.DDL && statement.embedsQuery();
         if (WRITES.contains(mainVerb(statement)) || definesFromData) {
-            Optional<String> laundered = launderedSource(statement, caller);
+            Optional<String> laundered = launderedSource(statement, caller, foldCase);
             if (laundered.isPresent()) {
                 return refuse(
                         statement,
@@ -277,11 +505,13 @@ public final class StatementGate {
      * as the write's target, or such a column of the target read or tested rather than assigned.
      */
     static Optional<String> launderedSource(LexedStatement statement, Caller caller) {
-        int clearance = caller.role().clearance();
-        List<ColumnRule> hidden = caller.classification().rules().stream()
-                .filter(rule -> rule.level() > clearance)
-                .toList();
-        Set<String> hiddenTables = hidden.stream().map(ColumnRule::table).collect(Collectors.toUnmodifiableSet());
+        return launderedSource(statement, caller, false);
+    }
+
+    private static Optional<String> launderedSource(LexedStatement statement, Caller caller, boolean foldCase) {
+        List<ColumnRule> hidden = hiddenRules(caller);
+        Set<String> hiddenTables =
+                hidden.stream().map(rule -> fold(rule.table(), foldCase)).collect(Collectors.toUnmodifiableSet());
         for (List<String> chain : statement.sourceChains()) {
             Optional<String> table = namedTable(chain, hiddenTables);
             if (table.isPresent()) {
@@ -293,14 +523,25 @@ public final class StatementGate {
             return Optional.empty();
         }
         Set<String> hiddenColumns = hidden.stream()
-                .filter(rule -> rule.table().equals(target.get()))
-                .map(ColumnRule::column)
+                .filter(rule -> fold(rule.table(), foldCase).equals(target.get()))
+                .map(rule -> fold(rule.column(), foldCase))
                 .collect(Collectors.toUnmodifiableSet());
         return statement.sourceChains().stream()
                 .map(chain -> chain.get(chain.size() - 1))
                 .filter(hiddenColumns::contains)
                 .findFirst()
                 .map(column -> target.get() + "." + column);
+    }
+
+    private static List<ColumnRule> hiddenRules(Caller caller) {
+        int clearance = caller.role().clearance();
+        return caller.classification().rules().stream()
+                .filter(rule -> rule.level() > clearance)
+                .toList();
+    }
+
+    private static String fold(String name, boolean foldCase) {
+        return foldCase ? name.toLowerCase(Locale.ROOT) : name;
     }
 
     private static Optional<String> namedTable(List<String> chain, Set<String> tables) {
@@ -331,8 +572,14 @@ public final class StatementGate {
             log.warn("Analysis failed; treating the statement as unanalysable", e);
             return new Decided(unanalysable(statement, caller, "analysis failed"), false);
         }
+        return Decided.of(afterMasking(statement, caller, outcome, false));
+    }
+
+    private static StatementVerdict afterMasking(
+            LexedStatement statement, Caller caller, MaskOutcome outcome, boolean foldCase) {
+        int offset = statement.queryOffset();
         if (outcome instanceof MaskOutcome.Rewritten rewritten) {
-            return Decided.of(new StatementVerdict(
+            return new StatementVerdict(
                     statement.statementClass(),
                     statement.normalized(),
                     statement.digest(),
@@ -340,16 +587,21 @@ public final class StatementGate {
                     statement.text().substring(0, offset) + rewritten.sql(),
                     rewritten.maskedColumns(),
                     null,
-                    null));
+                    null);
         }
         if (outcome instanceof MaskOutcome.Unanalysable unanalysable) {
-            return Decided.of(unanalysable(statement, caller, unanalysable.reason()));
+            return unanalysable(statement, caller, unanalysable.reason(), foldCase);
         }
-        return Decided.of(allow(statement));
+        return allow(statement);
     }
 
     private static StatementVerdict unanalysable(LexedStatement statement, Caller caller, String reason) {
-        return namesClassifiedTable(statement, caller.classification())
+        return unanalysable(statement, caller, reason, false);
+    }
+
+    private static StatementVerdict unanalysable(
+            LexedStatement statement, Caller caller, String reason, boolean foldCase) {
+        return namesClassifiedTable(statement, caller.classification(), foldCase)
                 ? refuseUnanalysable(statement, reason)
                 : allow(statement);
     }
@@ -360,9 +612,18 @@ public final class StatementGate {
      * {@code "Customer"} is not {@code customer}; schemas are ignored, which errs on the side of refusing.
      */
     static boolean namesClassifiedTable(LexedStatement statement, Classification classification) {
+        return namesClassifiedTable(statement, classification, false);
+    }
+
+    private static boolean namesClassifiedTable(
+            LexedStatement statement, Classification classification, boolean foldCase) {
         Set<String> tables = classification.tables().stream()
-                .map(Classification.TableKey::table)
+                .map(table -> fold(table.table(), foldCase))
                 .collect(Collectors.toUnmodifiableSet());
+        return namesTable(statement, tables);
+    }
+
+    private static boolean namesTable(LexedStatement statement, Set<String> tables) {
         return statement.identifierChains().stream()
                 .anyMatch(chain -> namedTable(chain, tables).isPresent());
     }

@@ -37,7 +37,10 @@ import org.apache.calcite.sql.validate.SqlValidatorUtil;
 /**
  * Calcite configured to read PostgreSQL: the babel parser with PostgreSQL's identifier rules (double quotes, unquoted
  * names folded to lower case, case-sensitive matching), the PostgreSQL function library, and a schema per database
- * schema built from the catalog.
+ * schema built from the catalog. For MySQL and MariaDB: back-quoted names, unquoted names kept as written, matching
+ * without case (column names never depend on case in MySQL; table names are matched as a server with
+ * {@code lower_case_table_names} does, which on a case-sensitive server errs on the side of finding a protected
+ * table), the MySQL function library, and a schema per database.
  */
 final class CalciteSetup {
     static final SqlParser.Config PARSER = SqlParser.config()
@@ -48,6 +51,14 @@ final class CalciteSetup {
             .withQuotedCasing(Casing.UNCHANGED)
             .withCaseSensitive(true);
 
+    static final SqlParser.Config MYSQL_PARSER = SqlParser.config()
+            .withParserFactory(SqlBabelParserImpl.FACTORY)
+            .withConformance(SqlConformanceEnum.BABEL)
+            .withQuoting(Quoting.BACK_TICK)
+            .withUnquotedCasing(Casing.UNCHANGED)
+            .withQuotedCasing(Casing.UNCHANGED)
+            .withCaseSensitive(false);
+
     private static final SqlValidator.Config VALIDATOR = SqlValidator.Config.DEFAULT
             .withConformance(SqlConformanceEnum.BABEL)
             .withIdentifierExpansion(false)
@@ -57,19 +68,56 @@ final class CalciteSetup {
     private static final SqlOperatorTable OPERATORS = new CaseInsensitiveOperators(
             SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.STANDARD, SqlLibrary.POSTGRESQL));
 
+    private static final SqlOperatorTable MYSQL_OPERATORS = new CaseInsensitiveOperators(
+            SqlLibraryOperatorTableFactory.INSTANCE.getOperatorTable(SqlLibrary.STANDARD, SqlLibrary.MYSQL));
+
+    /** MySQL type names that Calcite's parser reads as user-defined types, as in {@code CAST(x AS SIGNED)}. */
+    private static final List<String> MYSQL_TYPE_NAMES = List.of(
+            "signed",
+            "unsigned",
+            "datetime",
+            "text",
+            "tinytext",
+            "mediumtext",
+            "longtext",
+            "mediumint",
+            "json",
+            "year",
+            "blob",
+            "longblob");
+
     private CalciteSetup() {}
+
+    static SqlParser.Config parser(Dialect dialect) {
+        return dialect == Dialect.MYSQL ? MYSQL_PARSER : PARSER;
+    }
 
     /** The Calcite schema tree for one catalog snapshot: the root holds one sub-schema per database schema. */
     static CalciteSchema schema(Catalog catalog) {
+        return schema(catalog, Dialect.POSTGRESQL);
+    }
+
+    static CalciteSchema schema(Catalog catalog, Dialect dialect) {
         CalciteSchema root = CalciteSchema.createRootSchema(false, false);
-        addTypeNames(root.plus());
+        addTypeNames(root.plus(), dialect);
         Map<String, SchemaPlus> schemas = new HashMap<>();
         for (CatalogTable table : catalog.tables()) {
             SchemaPlus schema = schemas.computeIfAbsent(
-                    table.schema(), name -> addTypeNames(root.plus().add(name, new AbstractSchema())));
-            schema.add(table.name(), new CatalogBackedTable(table.columns()));
+                    table.schema(), name -> addTypeNames(root.plus().add(name, new AbstractSchema()), dialect));
+            schema.add(table.name(), new CatalogBackedTable(table.columns(), dialect));
         }
         return root;
+    }
+
+    private static SchemaPlus addTypeNames(SchemaPlus schema, Dialect dialect) {
+        if (dialect == Dialect.POSTGRESQL) {
+            return addTypeNames(schema);
+        }
+        for (String name : MYSQL_TYPE_NAMES) {
+            String type = name.equals("signed") ? "bigint" : name.equals("unsigned") ? "bigint unsigned" : name;
+            schema.add(name, typeFactory -> MySqlTypes.toCalcite(type, typeFactory));
+        }
+        return schema;
     }
 
     /** PostgreSQL type names that Calcite's parser reads as user-defined types, as in {@code x::text}. */
@@ -100,20 +148,39 @@ final class CalciteSetup {
     }
 
     static SqlValidator validator(CalciteSchema root, List<String> searchPath) {
+        return validator(root, searchPath, Dialect.POSTGRESQL);
+    }
+
+    /**
+     * For MySQL the search path is the current database, one entry; with none selected (empty, or one empty name)
+     * unqualified tables resolve nowhere.
+     */
+    static SqlValidator validator(CalciteSchema root, List<String> searchPath, Dialect dialect) {
         RelDataTypeFactory typeFactory = new SqlTypeFactoryImpl(RelDataTypeSystem.DEFAULT);
         List<List<String>> paths = new ArrayList<>();
-        for (String schema : searchPath.isEmpty() ? List.of("public") : searchPath) {
-            paths.add(List.of(schema));
+        List<String> schemas = searchPath.isEmpty() && dialect == Dialect.POSTGRESQL ? List.of("public") : searchPath;
+        for (String schema : schemas) {
+            if (!schema.isEmpty()) {
+                paths.add(List.of(schema));
+            }
         }
         paths.add(List.of());
-        CalciteCatalogReader reader = new SearchPathCatalogReader(root, paths, typeFactory);
-        return SqlValidatorUtil.newValidator(OPERATORS, reader, typeFactory, VALIDATOR);
+        boolean caseSensitive = dialect == Dialect.POSTGRESQL;
+        CalciteCatalogReader reader = new SearchPathCatalogReader(root, paths, typeFactory, caseSensitive);
+        SqlOperatorTable operators = dialect == Dialect.MYSQL ? MYSQL_OPERATORS : OPERATORS;
+        return SqlValidatorUtil.newValidator(operators, reader, typeFactory, VALIDATOR);
     }
 
     /** Resolves unqualified tables against each schema of the search path in turn, then against the root. */
     private static final class SearchPathCatalogReader extends CalciteCatalogReader {
-        SearchPathCatalogReader(CalciteSchema root, List<List<String>> paths, RelDataTypeFactory typeFactory) {
-            super(root, SqlNameMatchers.withCaseSensitive(true), paths, typeFactory, CalciteConnectionConfig.DEFAULT);
+        SearchPathCatalogReader(
+                CalciteSchema root, List<List<String>> paths, RelDataTypeFactory typeFactory, boolean caseSensitive) {
+            super(
+                    root,
+                    SqlNameMatchers.withCaseSensitive(caseSensitive),
+                    paths,
+                    typeFactory,
+                    CalciteConnectionConfig.DEFAULT);
         }
     }
 
@@ -141,16 +208,22 @@ final class CalciteSetup {
 
     private static final class CatalogBackedTable extends AbstractTable {
         private final List<CatalogColumn> columns;
+        private final Dialect dialect;
 
-        CatalogBackedTable(List<CatalogColumn> columns) {
+        CatalogBackedTable(List<CatalogColumn> columns, Dialect dialect) {
             this.columns = columns;
+            this.dialect = dialect;
         }
 
         @Override
         public RelDataType getRowType(RelDataTypeFactory typeFactory) {
             RelDataTypeFactory.Builder builder = typeFactory.builder();
             for (CatalogColumn column : columns) {
-                builder.add(column.name(), PostgresTypes.toCalcite(column.type(), typeFactory));
+                builder.add(
+                        column.name(),
+                        dialect == Dialect.MYSQL
+                                ? MySqlTypes.toCalcite(column.type(), typeFactory)
+                                : PostgresTypes.toCalcite(column.type(), typeFactory));
             }
             return builder.build();
         }

@@ -30,6 +30,7 @@ import org.apache.calcite.sql.SqlWindow;
 import org.apache.calcite.sql.SqlWith;
 import org.apache.calcite.sql.SqlWithItem;
 import org.apache.calcite.sql.fun.SqlTrimFunction;
+import org.apache.calcite.sql.type.SqlTypeFamily;
 import org.apache.calcite.sql.type.SqlTypeName;
 import org.apache.calcite.sql.validate.SqlQualified;
 import org.apache.calcite.sql.validate.SqlValidator;
@@ -42,21 +43,43 @@ import org.apache.calcite.sql.validate.SqlValidatorTable;
  * Lineage and output names over a validated tree. Each output of a query is traced to the table columns it derives
  * from by walking its expression; identifiers are resolved through the validator's scopes, and a column of a derived
  * table, a CTE or a set operation is traced into the query that defines it, by position. Output names follow
- * PostgreSQL's rules (FigureColname), since those are what the client sees, not Calcite's {@code EXPR$n}.
+ * PostgreSQL's rules (FigureColname), or MySQL's (an expression is named by its text as written), since those are what
+ * the client sees, not Calcite's {@code EXPR$n}.
  *
  * <p>Anything the walk does not understand throws {@link LineageException}: an output of unknown origin must fail
  * closed rather than pass unmasked.
  */
 final class Lineage {
     private static final String NO_NAME = "?column?";
+    /** MySQL cuts the name it makes from an expression's text to this many characters, the longest alias. */
+    static final int MYSQL_MAX_NAME_CHARS = 256;
 
     private final SqlValidator validator;
     private final Catalog catalog;
+    /** For MySQL: the client's text and its spans, which unaliased expressions are named after; else null. */
+    private final String statement;
+
+    private final Spans spans;
     private final Map<SqlSelect, List<Output>> outputs = new IdentityHashMap<>();
 
+    /** PostgreSQL names and matching. */
     Lineage(SqlValidator validator, Catalog catalog) {
         this.validator = validator;
         this.catalog = catalog;
+        this.statement = null;
+        this.spans = null;
+    }
+
+    /** MySQL names and matching, for {@code statement} and its text prepared for Calcite. */
+    Lineage(SqlValidator validator, Catalog catalog, String statement, String calciteText) {
+        this.validator = validator;
+        this.catalog = catalog;
+        this.statement = statement;
+        this.spans = new Spans(calciteText);
+    }
+
+    private boolean mysql() {
+        return statement != null;
     }
 
     /** A table column an output derives from. */
@@ -182,7 +205,7 @@ final class Lineage {
         String qualifier = star.names.size() > 1 ? star.names.get(star.names.size() - 2) : null;
         boolean found = false;
         for (FromItem item : items) {
-            if (qualifier != null && !qualifier.equals(item.name())) {
+            if (qualifier != null && !sameName(qualifier, item.name())) {
                 continue;
             }
             found = true;
@@ -198,6 +221,10 @@ final class Lineage {
         if (!found) {
             throw new LineageException("cannot expand " + star);
         }
+    }
+
+    private boolean sameName(String a, String b) {
+        return mysql() ? a.equalsIgnoreCase(b) : a.equals(b);
     }
 
     /** Collects the FROM items left to right; says whether a join merges columns (USING or NATURAL). */
@@ -356,9 +383,9 @@ final class Lineage {
         return qualified;
     }
 
-    private static int fieldIndex(SqlQualified qualified) {
+    private int fieldIndex(SqlQualified qualified) {
         String column = qualified.suffix().get(0);
-        RelDataTypeField field = qualified.namespace.getRowType().getField(column, true, false);
+        RelDataTypeField field = qualified.namespace.getRowType().getField(column, !mysql(), false);
         if (field == null) {
             throw new LineageException("cannot resolve " + qualified.identifier);
         }
@@ -451,11 +478,14 @@ final class Lineage {
 
     // ---- names
 
-    /** The name PostgreSQL gives an output. */
+    /** The name the database gives an output. */
     String label(Output output) {
         if (output instanceof ExpressionOutput expression) {
-            return expression.alias() != null
-                    ? expression.alias().getSimple()
+            if (expression.alias() != null) {
+                return expression.alias().getSimple();
+            }
+            return mysql()
+                    ? mySqlName(expression.expression())
                     : figure(expression.expression()).name();
         }
         StarOutput star = (StarOutput) output;
@@ -487,9 +517,38 @@ final class Lineage {
             case UNION, INTERSECT, EXCEPT -> queryLabel(((SqlCall) query).operand(0), index);
             case ORDER_BY -> queryLabel(((SqlOrderBy) query).query, index);
             case WITH -> queryLabel(((SqlWith) query).body, index);
-            case VALUES -> "column" + (index + 1);
+            case VALUES -> mysql() ? "column_" + index : "column" + (index + 1);
             default -> throw new LineageException("unsupported query form " + query.getKind());
         };
+    }
+
+    /**
+     * MySQL's name for an unaliased select item: a column reference is named by the column as written, a string
+     * literal by its value, anything else by its text as the client wrote it, parentheses around it included, cut to
+     * {@value #MYSQL_MAX_NAME_CHARS} characters.
+     */
+    private String mySqlName(SqlNode expression) {
+        if (expression instanceof SqlIdentifier id && !id.isStar()) {
+            return id.names.get(id.names.size() - 1);
+        }
+        Spans.Span span = spans.ofExpression(expression);
+        String text = statement.substring(span.start(), span.end());
+        if (expression instanceof SqlLiteral literal && literal.getTypeName().getFamily() == SqlTypeFamily.CHARACTER) {
+            text = stringValue(text);
+        }
+        return text.length() > MYSQL_MAX_NAME_CHARS ? text.substring(0, MYSQL_MAX_NAME_CHARS) : text;
+    }
+
+    /** The value of a plain {@code '…'} literal; anything harder to read is not guessed at. */
+    private static String stringValue(String text) {
+        boolean plain = text.length() >= 2
+                && text.charAt(0) == '\''
+                && text.charAt(text.length() - 1) == '\''
+                && text.indexOf('\\') < 0;
+        if (!plain) {
+            throw new LineageException("cannot name a string literal output");
+        }
+        return text.substring(1, text.length() - 1).replace("''", "'");
     }
 
     /** PostgreSQL's FigureColname: a name and how strongly it holds (2 names, 1 a fallback, 0 none). */

@@ -11,6 +11,7 @@ import io.custos.rewrite.Caller;
 import io.custos.rewrite.Catalog;
 import io.custos.rewrite.CatalogColumn;
 import io.custos.rewrite.CatalogTable;
+import io.custos.rewrite.MySqlMode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,6 +50,11 @@ import org.apache.calcite.sql.validate.SqlValidator;
  * placeholders, comments and layout elsewhere stay byte for byte. The wrapped spans that are more than a column
  * reference are parsed once more, on their own, as a check that the positions were read right.
  *
+ * <p>Two dialects: PostgreSQL ({@link #mask}) and MySQL or MariaDB ({@link #maskMySql}). They differ in how names are
+ * quoted and matched, how outputs are named (a wrapped output is given the name the client would have seen), which
+ * functions resolve, and how masks are written ({@link MaskSql}, {@link MySqlMaskSql}); the lineage and the rules of
+ * what is masked are the same.
+ *
  * <p>Thread safety: instances are safe for concurrent use; each call builds its own validator.
  */
 public final class QueryMasker {
@@ -69,6 +76,7 @@ public final class QueryMasker {
 
     private final Supplier<Catalog> catalog;
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>();
+    private final AtomicReference<Snapshot> mySqlSnapshot = new AtomicReference<>();
 
     public QueryMasker(Supplier<Catalog> catalog) {
         this.catalog = requireNonNull(catalog, "catalog is null");
@@ -92,9 +100,15 @@ public final class QueryMasker {
         Caller caller = new Caller(
                 "warm-up", new Role("warm-up", 0, Set.of(), false), classification, "warm-up", List.of("public"));
         String sql = "WITH w AS (SELECT id, label FROM warm_up) SELECT upper(label), count(*) FROM w GROUP BY 1";
-        MaskOutcome outcome = new QueryMasker(() -> tiny).mask(sql, sql, caller);
+        QueryMasker masker = new QueryMasker(() -> tiny);
+        MaskOutcome outcome = masker.mask(sql, sql, caller);
         if (!(outcome instanceof MaskOutcome.Rewritten)) {
             throw new IllegalStateException("warm-up query was not rewritten: " + outcome);
+        }
+        String mySql = "SELECT `id`, label FROM warm_up WHERE id = ? LIMIT 1, 2";
+        MaskOutcome mySqlOutcome = masker.maskMySql(mySql, mySql, caller, MySqlMode.DEFAULT);
+        if (!(mySqlOutcome instanceof MaskOutcome.Rewritten)) {
+            throw new IllegalStateException("MySQL warm-up query was not rewritten: " + mySqlOutcome);
         }
     }
 
@@ -104,6 +118,24 @@ public final class QueryMasker {
      *     same as in {@code statement}
      */
     public MaskOutcome mask(String statement, String calciteText, Caller caller) {
+        return mask(statement, calciteText, caller, Dialect.POSTGRESQL, true);
+    }
+
+    /**
+     * A MySQL or MariaDB query. Unqualified tables resolve against the caller's current database, the one entry of
+     * its search path; with none selected they resolve nowhere and the query is unanalysable.
+     *
+     * @param statement the client's text of one statement
+     * @param calciteText the statement as the MySQL lexer prepared it for Calcite: same length, every offset the same
+     * @param mode the session's sql_mode flags: the rewrite writes its literals for them
+     */
+    public MaskOutcome maskMySql(String statement, String calciteText, Caller caller, MySqlMode mode) {
+        requireNonNull(mode, "mode is null");
+        return mask(statement, calciteText, caller, Dialect.MYSQL, !mode.noBackslashEscapes());
+    }
+
+    private MaskOutcome mask(
+            String statement, String calciteText, Caller caller, Dialect dialect, boolean backslashEscapes) {
         requireNonNull(statement, "statement is null");
         requireNonNull(calciteText, "calciteText is null");
         requireNonNull(caller, "caller is null");
@@ -117,7 +149,7 @@ public final class QueryMasker {
         Catalog current = requireNonNull(catalog.get(), "catalog supplied is null");
         SqlNode parsed;
         try {
-            parsed = SqlParser.create(calciteText, CalciteSetup.PARSER).parseQuery();
+            parsed = SqlParser.create(calciteText, CalciteSetup.parser(dialect)).parseQuery();
         } catch (SqlParseException e) {
             return new MaskOutcome.Unanalysable(firstLine(e.getMessage(), "the query could not be parsed"));
         }
@@ -125,7 +157,7 @@ public final class QueryMasker {
             return new MaskOutcome.Unanalysable("not a query");
         }
 
-        SqlValidator validator = CalciteSetup.validator(schema(current), caller.searchPath());
+        SqlValidator validator = CalciteSetup.validator(schema(current, dialect), caller.searchPath(), dialect);
         SqlNode validated;
         try {
             validated = validator.validate(parsed);
@@ -133,21 +165,25 @@ public final class QueryMasker {
             return new MaskOutcome.Unanalysable(firstLine(e.getMessage(), "the query could not be validated"));
         }
 
+        Lineage lineage = dialect == Dialect.MYSQL
+                ? new Lineage(validator, current, statement, calciteText)
+                : new Lineage(validator, current);
         try {
-            return new Rewrite(statement, calciteText, caller, new Lineage(validator, current), validator)
+            return new Rewrite(statement, calciteText, caller, lineage, validator, dialect, backslashEscapes)
                     .run(validated);
         } catch (LineageException e) {
             return new MaskOutcome.Unanalysable(e.getMessage());
         }
     }
 
-    private CalciteSchema schema(Catalog current) {
-        Snapshot cached = snapshot.get();
+    private CalciteSchema schema(Catalog current, Dialect dialect) {
+        AtomicReference<Snapshot> reference = dialect == Dialect.MYSQL ? mySqlSnapshot : snapshot;
+        Snapshot cached = reference.get();
         if (cached != null && cached.version() == current.version()) {
             return cached.root();
         }
-        Snapshot built = new Snapshot(current.version(), CalciteSetup.schema(current));
-        snapshot.set(built);
+        Snapshot built = new Snapshot(current.version(), CalciteSetup.schema(current, dialect));
+        reference.set(built);
         return built.root();
     }
 
@@ -184,6 +220,27 @@ public final class QueryMasker {
         return '"' + name.replace("\"", "\"\"") + '"';
     }
 
+    /** A MySQL name: always back-quoted, which every sql_mode reads the same way. */
+    static String backQuote(String name) {
+        return '`' + name.replace("`", "``") + '`';
+    }
+
+    /**
+     * The rule of a source column; for MySQL the names match without case, as the server matches them (the catalog
+     * spells them as created, the policy as its author wrote them).
+     */
+    private static Optional<ColumnRule> rule(Caller caller, Lineage.Source source, Dialect dialect) {
+        Optional<ColumnRule> exact = caller.classification().rule(source.schema(), source.table(), source.column());
+        if (exact.isPresent() || dialect != Dialect.MYSQL) {
+            return exact;
+        }
+        return caller.classification().rules().stream()
+                .filter(rule -> rule.schema().equalsIgnoreCase(source.schema())
+                        && rule.table().equalsIgnoreCase(source.table())
+                        && rule.column().equalsIgnoreCase(source.column()))
+                .findFirst();
+    }
+
     private record Snapshot(long version, CalciteSchema root) {}
 
     private record Edit(int start, int end, String statementText) {}
@@ -201,14 +258,25 @@ public final class QueryMasker {
         private final Map<SqlIdentifier, SqlSelect> starSelects = new IdentityHashMap<>();
         private final Set<String> masked = new TreeSet<>();
         private final List<String> complexSpans = new ArrayList<>();
+        private final Dialect dialect;
+        private final boolean backslashEscapes;
 
-        Rewrite(String statement, String calciteText, Caller caller, Lineage lineage, SqlValidator validator) {
+        Rewrite(
+                String statement,
+                String calciteText,
+                Caller caller,
+                Lineage lineage,
+                SqlValidator validator,
+                Dialect dialect,
+                boolean backslashEscapes) {
             this.statement = statement;
             this.calciteText = calciteText;
             this.caller = caller;
             this.lineage = lineage;
             this.validator = validator;
             this.spans = new Spans(calciteText);
+            this.dialect = dialect;
+            this.backslashEscapes = backslashEscapes;
         }
 
         MaskOutcome run(SqlNode query) {
@@ -238,8 +306,7 @@ public final class QueryMasker {
             List<String> sources = new ArrayList<>();
             for (SqlNode leaf : leaves) {
                 for (Lineage.Source source : lineage.origins(leaf, index)) {
-                    ColumnRule rule = caller.classification()
-                            .rule(source.schema(), source.table(), source.column())
+                    ColumnRule rule = rule(caller, source, dialect)
                             .filter(r -> isProtected(r, caller))
                             .orElse(null);
                     if (rule == null) {
@@ -288,10 +355,23 @@ public final class QueryMasker {
             if (!COLUMN_REFERENCE.matcher(prepared).matches()) {
                 complexSpans.add(prepared);
             }
-            String suffix = label == null ? "" : " AS " + quoteLabel(label);
+            String suffix = label == null ? "" : " AS " + label(label);
             String original = statement.substring(span.start(), span.end());
-            edits.add(
-                    new Edit(span.start(), span.end(), MaskSql.render(mask, original, textual, declaredType) + suffix));
+            edits.add(new Edit(span.start(), span.end(), render(mask, original, textual, declaredType) + suffix));
+        }
+
+        private String render(Mask mask, String expression, boolean textual, String declaredType) {
+            return dialect == Dialect.MYSQL
+                    ? MySqlMaskSql.render(mask, expression, textual, declaredType, backslashEscapes)
+                    : MaskSql.render(mask, expression, textual, declaredType);
+        }
+
+        private String label(String name) {
+            return dialect == Dialect.MYSQL ? backQuote(name) : quoteLabel(name);
+        }
+
+        private String identifier(String name) {
+            return dialect == Dialect.MYSQL ? backQuote(name) : quoteIdentifier(name);
         }
 
         /** Replaces a star by its columns in order, the masked ones wrapped and labelled with their names. */
@@ -304,8 +384,8 @@ public final class QueryMasker {
                     continue;
                 }
                 String name = lineage.label(column);
-                String reference = (column.qualifier() == null ? "" : quoteIdentifier(column.qualifier()) + ".")
-                        + quoteIdentifier(name);
+                String reference =
+                        (column.qualifier() == null ? "" : identifier(column.qualifier()) + ".") + identifier(name);
                 Mask mask = masks.get(index);
                 if (mask == null) {
                     columns.add(reference);
@@ -313,8 +393,8 @@ public final class QueryMasker {
                 }
                 CatalogColumn declared = lineage.bareColumn(column);
                 boolean textual = declared != null ? declared.textual() : textual(lineage.type(select, index));
-                columns.add(MaskSql.render(mask, reference, textual, declared == null ? null : declared.type()) + " AS "
-                        + quoteLabel(name));
+                columns.add(render(mask, reference, textual, declared == null ? null : declared.type()) + " AS "
+                        + label(name));
             }
             Spans.Span span = spans.ofNode(star);
             String text = String.join(", ", columns);
@@ -355,8 +435,8 @@ public final class QueryMasker {
                         .append(')');
             }
             try {
-                SqlNode parsed =
-                        SqlParser.create(check.toString(), CalciteSetup.PARSER).parseQuery();
+                SqlNode parsed = SqlParser.create(check.toString(), CalciteSetup.parser(dialect))
+                        .parseQuery();
                 if (parsed instanceof SqlSelect select
                         && select.getSelectList().size() == complexSpans.size()
                         && select.getSelectList().stream().noneMatch(item -> item.getKind() == SqlKind.ROW)) {

@@ -1,0 +1,494 @@
+package io.custos.rewrite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.custos.policy.Classification;
+import io.custos.policy.ColumnRule;
+import io.custos.policy.Filter;
+import io.custos.policy.Mask;
+import io.custos.policy.Role;
+import io.custos.policy.StatementClass;
+import io.custos.rewrite.analysis.QueryMasker;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The gate's rules for MySQL messages, with the real masker over the sample tables in database custos_demo. */
+class StatementGateMySqlTest {
+    private static final String DATABASE = "custos_demo";
+
+    private static final Set<StatementClass> EVERYTHING =
+            EnumSet.complementOf(EnumSet.of(StatementClass.IMPORT_EXPORT));
+
+    private static final Map<String, Role> ROLES = Map.of(
+            "it_engineer", new Role("it_engineer", 3, EVERYTHING, true),
+            "info_clerk", new Role("info_clerk", 2, EVERYTHING, false),
+            "exporter", new Role("exporter", 1, Set.of(StatementClass.READ, StatementClass.INSERT), true),
+            "staff",
+                    new Role(
+                            "staff",
+                            1,
+                            Set.of(
+                                    StatementClass.READ,
+                                    StatementClass.INSERT,
+                                    StatementClass.TRANSACTION,
+                                    StatementClass.SESSION),
+                            false),
+            "contractor",
+                    new Role(
+                            "contractor",
+                            0,
+                            Set.of(StatementClass.READ, StatementClass.TRANSACTION, StatementClass.SESSION),
+                            false));
+
+    private static final Classification CLASSIFICATION = new Classification(List.of(
+            rule("customer", "name", 1, new Mask.Partial(1, 0, "*")),
+            rule("customer", "mobile", 1, new Mask.Partial(3, 4, "*")),
+            rule("customer_asset", "annual_income", 2, new Mask.Null()),
+            rule("customer_bank", "account_no", 3, new Mask.Partial(0, 4, "*"))));
+
+    private static final Catalog CATALOG = Catalog.of(
+            List.of(
+                    table("project", column("id", "bigint", false), column("name", "varchar(100)", true)),
+                    table(
+                            "customer",
+                            column("id", "bigint", false),
+                            column("name", "varchar(40)", true),
+                            column("mobile", "varchar(11)", true)),
+                    table(
+                            "customer_asset",
+                            column("customer_id", "bigint", false),
+                            column("annual_income", "decimal(14,2)", false)),
+                    table(
+                            "customer_bank",
+                            column("customer_id", "bigint", false),
+                            column("bank_name", "varchar(60)", true),
+                            column("account_no", "varchar(30)", true)),
+                    table("service_ticket", column("id", "bigint", false), column("content", "text", true))),
+            1);
+
+    private static final String LAUNDERING = "custos: statement may copy or test classified data above the caller's";
+    private static final String VARIABLE =
+            "custos: statement may copy classified data above the caller's clearance into";
+    private static final String UNANALYSABLE = "custos: statement could not be analysed and may read classified data: ";
+    private static final String ROUTINE = "custos: code run by the database (CALL, stored procedures";
+    private static final String MASKED_MOBILE = "CAST(CASE WHEN (mobile) IS NULL THEN NULL WHEN CHAR_LENGTH((mobile))"
+            + " <= 7 THEN REPEAT('*', CHAR_LENGTH((mobile))) ELSE CONCAT(LEFT((mobile), 3), REPEAT('*',"
+            + " CHAR_LENGTH((mobile)) - 3 - 4), RIGHT((mobile), 4)) END AS CHAR(11)) AS `mobile`";
+
+    private final AtomicLong catalogVersion = new AtomicLong(1);
+    private final StatementGate gate = new StatementGate(new QueryMasker(() -> CATALOG), catalogVersion::get, 100);
+
+    static Stream<Arguments> decisions() {
+        return Stream.of(
+                // Import and export.
+                Arguments.of(
+                        "info_clerk",
+                        "LOAD DATA INFILE '/tmp/t.csv' INTO TABLE project",
+                        Decision.REFUSED,
+                        "import-export",
+                        "custos: role info_clerk may not import or export data (LOAD DATA)"),
+                Arguments.of(
+                        "info_clerk",
+                        "select id into outfile '/tmp/p' from project",
+                        Decision.REFUSED,
+                        "import-export",
+                        "custos: role info_clerk may not import or export data (INTO OUTFILE)"),
+                Arguments.of(
+                        "staff",
+                        "select load_file('/etc/passwd')",
+                        Decision.REFUSED,
+                        "import-export",
+                        "custos: role staff may not import or export data (load_file)"),
+                Arguments.of("it_engineer", "select load_file('/etc/passwd')", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "exporter",
+                        "select mobile from customer into outfile '/tmp/c'",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "INTO OUTFILE would move classified columns unmasked"),
+                Arguments.of(
+                        "exporter",
+                        "LOAD DATA LOCAL INFILE 'c.csv' INTO TABLE customer",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "LOAD DATA would move classified columns unmasked"),
+                Arguments.of("exporter", "select id from project into outfile '/tmp/p'", Decision.ALLOWED, null, null),
+                // Role permissions.
+                Arguments.of(
+                        "staff",
+                        "update customer set name = 'x'",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run UPDATE"),
+                Arguments.of(
+                        "staff",
+                        "replace into project (id, name) values (1, 'x')",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run REPLACE"),
+                Arguments.of(
+                        "staff",
+                        "insert into project (id) values (1) on duplicate key update name = 'y'",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run INSERT ON DUPLICATE KEY UPDATE"),
+                Arguments.of(
+                        "contractor",
+                        "drop table project",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role contractor may not run DROP TABLE"),
+                Arguments.of("staff", "insert into project (id, name) values (1, 'x')", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "set names utf8mb4", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "start transaction", Decision.ALLOWED, null, null),
+                // Full clearance passes unchanged.
+                Arguments.of("it_engineer", "select * from customer_bank", Decision.ALLOWED, null, null),
+                Arguments.of("it_engineer", "call refresh_report()", Decision.ALLOWED, null, null),
+                Arguments.of("it_engineer", "show processlist", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "it_engineer", "select mobile into @m from customer limit 1", Decision.ALLOWED, null, null),
+                // Fail closed.
+                Arguments.of(
+                        "staff",
+                        "select * from customer where name = 'unterminated",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "the statement is malformed"),
+                Arguments.of("staff", "select * from project where name = 'unterminated", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "handler customer read first", Decision.REFUSED, "unanalysable", UNANALYSABLE),
+                Arguments.of(
+                        "staff", "select * from other_db.customer", Decision.REFUSED, "unanalysable", UNANALYSABLE),
+                Arguments.of(
+                        "staff",
+                        "select `name` from `Customer` c, missing m",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE),
+                Arguments.of(
+                        "info_clerk",
+                        "prepare s from @sql",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "PREPARE FROM @var runs SQL given as text"),
+                Arguments.of(
+                        "staff",
+                        "select sys.execute_prepared_stmt('select 1')",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "execute_prepared_stmt runs SQL given as text"),
+                Arguments.of(
+                        "contractor",
+                        "select count(*) from customer where extractvalue(1, concat('~', mobile)) is null",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "extractvalue quotes its argument"),
+                Arguments.of(
+                        "info_clerk",
+                        "prepare s from 'select account_no from customer_bank'",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE),
+                Arguments.of("info_clerk", "prepare s from 'select id from project'", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "select * from project", Decision.ALLOWED, null, null),
+                Arguments.of("staff", "select 'customer_bank'", Decision.ALLOWED, null, null),
+                Arguments.of("contractor", "show columns from customer", Decision.ALLOWED, null, null),
+                Arguments.of("contractor", "describe customer_bank", Decision.ALLOWED, null, null),
+                Arguments.of("contractor", "show create table customer", Decision.ALLOWED, null, null),
+                // RETURNING (MariaDB).
+                Arguments.of(
+                        "staff",
+                        "insert into customer (id, name) values (1, 'x') returning mobile",
+                        Decision.REFUSED,
+                        "returning",
+                        "custos: RETURNING from a table with classified columns is not allowed below full clearance"),
+                Arguments.of("staff", "insert into project (id) values (1) returning id", Decision.ALLOWED, null, null),
+                // Writes that would launder or test what the caller may not see.
+                Arguments.of(
+                        "staff",
+                        "insert into service_ticket (content) select account_no from customer_bank",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING),
+                Arguments.of(
+                        "info_clerk",
+                        "update customer_bank set bank_name = account_no where customer_id = 1",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING),
+                Arguments.of(
+                        "info_clerk",
+                        "create table t as select account_no from Customer_Bank",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING),
+                Arguments.of(
+                        "info_clerk",
+                        "update customer_bank set account_no = '1' where customer_id = 1",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                // User variables carry values out of the statement.
+                Arguments.of(
+                        "staff",
+                        "select account_no into @a from customer_bank limit 1",
+                        Decision.REFUSED,
+                        "laundering",
+                        VARIABLE),
+                Arguments.of(
+                        "contractor",
+                        "select @m := mobile from customer limit 1",
+                        Decision.REFUSED,
+                        "laundering",
+                        VARIABLE),
+                Arguments.of(
+                        "contractor",
+                        "set @m = (select mobile from customer limit 1)",
+                        Decision.REFUSED,
+                        "laundering",
+                        VARIABLE),
+                Arguments.of("contractor", "select @r := @r + 1, id from project", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "contractor",
+                        "select name into @n from customer limit 1",
+                        Decision.REFUSED,
+                        "laundering",
+                        VARIABLE),
+                Arguments.of("staff", "select name into @n from customer limit 1", Decision.ALLOWED, null, null),
+                Arguments.of("contractor", "set @m = (select name from project limit 1)", Decision.ALLOWED, null, null),
+                // Routines.
+                Arguments.of("info_clerk", "call refresh_report()", Decision.REFUSED, "routine", ROUTINE),
+                Arguments.of(
+                        "info_clerk",
+                        "create procedure p() begin select account_no from customer_bank; end",
+                        Decision.REFUSED,
+                        "routine",
+                        ROUTINE),
+                Arguments.of(
+                        "info_clerk",
+                        "CREATE DEFINER = CURRENT_USER FUNCTION f() RETURNS INT RETURN 1",
+                        Decision.REFUSED,
+                        "routine",
+                        ROUTINE),
+                Arguments.of(
+                        "info_clerk",
+                        "create trigger t before insert on project for each row set new.name = 'x'",
+                        Decision.REFUSED,
+                        "routine",
+                        ROUTINE),
+                Arguments.of(
+                        "info_clerk",
+                        "create event e on schedule every 1 hour do delete from project",
+                        Decision.REFUSED,
+                        "routine",
+                        ROUTINE),
+                Arguments.of(
+                        "info_clerk",
+                        "begin not atomic select account_no from customer_bank; end",
+                        Decision.REFUSED,
+                        "routine",
+                        ROUTINE),
+                Arguments.of(
+                        "info_clerk",
+                        "do (select sleep(1) from customer_bank where account_no like '6%')",
+                        Decision.REFUSED,
+                        "routine",
+                        "custos: DO evaluates expressions"),
+                Arguments.of("info_clerk", "do sleep(1)", Decision.ALLOWED, null, null),
+                // Other sessions' statements and column statistics.
+                Arguments.of(
+                        "info_clerk",
+                        "show full processlist",
+                        Decision.REFUSED,
+                        "catalog-values",
+                        "custos: SHOW PROCESSLIST shows"),
+                Arguments.of(
+                        "info_clerk",
+                        "show engine innodb status",
+                        Decision.REFUSED,
+                        "catalog-values",
+                        "custos: SHOW ENGINE shows"),
+                Arguments.of(
+                        "info_clerk",
+                        "select info from information_schema.PROCESSLIST",
+                        Decision.REFUSED,
+                        "catalog-values",
+                        "custos: information_schema.processlist shows"),
+                Arguments.of(
+                        "info_clerk",
+                        "select sql_text from performance_schema.events_statements_history_long",
+                        Decision.REFUSED,
+                        "catalog-values",
+                        "custos: performance_schema.events_statements_history_long shows"),
+                Arguments.of(
+                        "info_clerk",
+                        "select * from sys.statement_analysis",
+                        Decision.REFUSED,
+                        "catalog-values",
+                        "custos: sys.statement_analysis shows"),
+                Arguments.of(
+                        "info_clerk",
+                        "select histogram from information_schema.column_statistics",
+                        Decision.REFUSED,
+                        "catalog-values",
+                        "custos: information_schema.column_statistics shows"),
+                Arguments.of(
+                        "info_clerk",
+                        "select min_value from mysql.column_stats",
+                        Decision.REFUSED,
+                        "catalog-values",
+                        "custos: mysql.column_stats shows"),
+                Arguments.of(
+                        "info_clerk",
+                        "explain for connection 12",
+                        Decision.REFUSED,
+                        "catalog-values",
+                        "custos: EXPLAIN FOR CONNECTION shows"),
+                Arguments.of(
+                        "info_clerk",
+                        "select table_name from information_schema.tables",
+                        Decision.ALLOWED,
+                        null,
+                        null));
+    }
+
+    @ParameterizedTest
+    @MethodSource("decisions")
+    void checkMySql_decides(String role, String statement, Decision decision, String rule, String reason) {
+        Verdict verdict = gate.checkMySql(statement, caller(role), MySqlMode.DEFAULT);
+
+        assertThat(verdict.statements()).hasSize(1);
+        StatementVerdict only = verdict.statements().get(0);
+        assertThat(only.decision()).as(only.reason()).isEqualTo(decision);
+        assertThat(only.rule()).isEqualTo(rule);
+        if (reason == null) {
+            assertThat(only.reason()).isNull();
+        } else {
+            assertThat(only.reason()).startsWith(reason);
+        }
+        if (decision == Decision.ALLOWED) {
+            assertThat(verdict.sql()).isEqualTo(statement);
+        }
+    }
+
+    @Test
+    void checkMySql_masksQueriesAndKeepsEveryOtherByte() {
+        String message = "/* app */ select id, mobile from customer where id = ? ;\n# next\nselect 'a;b' ; ";
+
+        Verdict verdict = gate.checkMySql(message, caller("contractor"), MySqlMode.DEFAULT);
+
+        assertThat(verdict.refused()).isFalse();
+        assertThat(verdict.statements())
+                .extracting(StatementVerdict::decision)
+                .containsExactly(Decision.REWRITTEN, Decision.ALLOWED);
+        assertThat(verdict.statements().get(0).maskedColumns()).containsExactly("custos_demo.customer.mobile");
+        assertThat(verdict.sql())
+                .isEqualTo("/* app */ select id, " + MASKED_MOBILE + " from customer where id = ? ;\n# next\n"
+                        + "select 'a;b' ; ");
+    }
+
+    @Test
+    void checkMySql_masksTheQueryOfExplain() {
+        Verdict verdict =
+                gate.checkMySql("explain select mobile from customer", caller("contractor"), MySqlMode.DEFAULT);
+
+        assertThat(verdict.statements().get(0).decision()).isEqualTo(Decision.REWRITTEN);
+        assertThat(verdict.sql()).isEqualTo("explain select " + MASKED_MOBILE + " from customer");
+    }
+
+    @Test
+    void checkMySql_refusesWholeMessageForOneRefusedStatement() {
+        Verdict verdict = gate.checkMySql(
+                "select 1; update project set name = 'x'; select 2", caller("staff"), MySqlMode.DEFAULT);
+
+        assertThat(verdict.refused()).isTrue();
+        assertThat(verdict.statements())
+                .extracting(StatementVerdict::decision)
+                .containsExactly(Decision.ALLOWED, Decision.REFUSED, Decision.ALLOWED);
+    }
+
+    @Test
+    void checkMySql_noDatabaseSelected_failsClosedOnClassifiedTables() {
+        Caller noDatabase = caller("contractor", List.of());
+
+        assertThat(gate.checkMySql("select mobile from customer", noDatabase, MySqlMode.DEFAULT)
+                        .refusal()
+                        .orElseThrow()
+                        .rule())
+                .isEqualTo("unanalysable");
+        assertThat(gate.checkMySql("select mobile from custos_demo.customer", noDatabase, MySqlMode.DEFAULT)
+                        .statements()
+                        .get(0)
+                        .decision())
+                .isEqualTo(Decision.REWRITTEN);
+        assertThat(gate.checkMySql("select 1", noDatabase, MySqlMode.DEFAULT).refused())
+                .isFalse();
+    }
+
+    @Test
+    void checkMySql_readsTextUnderTheSessionMode() {
+        String message = "select \"mobile\" from customer";
+
+        Verdict quotes = gate.checkMySql(message, caller("contractor"), MySqlMode.DEFAULT);
+        Verdict ansi = gate.checkMySql(message, caller("contractor"), new MySqlMode(true, false));
+
+        assertThat(quotes.statements().get(0).decision()).isEqualTo(Decision.ALLOWED);
+        assertThat(ansi.statements().get(0).decision()).isEqualTo(Decision.REWRITTEN);
+    }
+
+    @Test
+    void checkMySql_cacheSeparatesDialects() {
+        String statement = "select mobile from customer";
+        Caller postgresCaller = new Caller("u", ROLES.get("contractor"), CLASSIFICATION, "v1", List.of(DATABASE));
+
+        Verdict mysql = gate.checkMySql(statement, caller("contractor"), MySqlMode.DEFAULT);
+        Verdict postgres = gate.check(statement, postgresCaller, true);
+        Verdict mysqlAgain = gate.checkMySql(statement, caller("contractor"), MySqlMode.DEFAULT);
+
+        assertThat(mysql.sql()).contains("AS `mobile`");
+        assertThat(postgres.sql()).contains("AS mobile").doesNotContain("`");
+        assertThat(mysqlAgain.sql()).isEqualTo(mysql.sql());
+    }
+
+    @Test
+    void checkMySql_cacheSeparatesModes() {
+        Classification backslash = new Classification(
+                List.of(new ColumnRule(DATABASE, "customer", "mobile", 1, new Mask.Full("\\"), Filter.ALLOW)));
+        Caller caller = new Caller("u", ROLES.get("contractor"), backslash, "v2", List.of(DATABASE));
+        String statement = "select mobile from customer";
+
+        String escaping = gate.checkMySql(statement, caller, MySqlMode.DEFAULT).sql();
+        String plain =
+                gate.checkMySql(statement, caller, new MySqlMode(false, true)).sql();
+
+        assertThat(escaping).contains("ELSE '\\\\' END");
+        assertThat(plain).contains("ELSE '\\' END");
+    }
+
+    private static Caller caller(String role) {
+        return caller(role, List.of(DATABASE));
+    }
+
+    private static Caller caller(String role, List<String> searchPath) {
+        return new Caller("user_" + role, ROLES.get(role), CLASSIFICATION, "v1", searchPath);
+    }
+
+    private static CatalogTable table(String name, CatalogColumn... columns) {
+        return new CatalogTable(DATABASE, name, List.of(columns));
+    }
+
+    private static CatalogColumn column(String name, String type, boolean textual) {
+        return new CatalogColumn(name, type, textual);
+    }
+
+    private static ColumnRule rule(String table, String column, int level, Mask mask) {
+        return new ColumnRule(DATABASE, table, column, level, mask, Filter.ALLOW);
+    }
+}
