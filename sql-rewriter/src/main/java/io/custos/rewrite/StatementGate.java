@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -137,12 +138,23 @@ public final class StatementGate {
                     "innodb_table_stats"));
 
     private final QueryMasker masker;
+    private final Supplier<Catalog> catalog;
     private final LongSupplier catalogVersion;
     private final Cache<CacheKey, StatementVerdict> cache;
 
     public StatementGate(QueryMasker masker, LongSupplier catalogVersion, int cacheSize) {
+        this(masker, catalogVersion, () -> Catalog.of(List.of(), 0), cacheSize);
+    }
+
+    /** With the catalog, so that calls to routines defined in the database are recognised. */
+    public StatementGate(QueryMasker masker, Supplier<Catalog> catalog, int cacheSize) {
+        this(masker, () -> catalog.get().version(), catalog, cacheSize);
+    }
+
+    private StatementGate(QueryMasker masker, LongSupplier catalogVersion, Supplier<Catalog> catalog, int cacheSize) {
         this.masker = requireNonNull(masker, "masker is null");
         this.catalogVersion = requireNonNull(catalogVersion, "catalogVersion is null");
+        this.catalog = requireNonNull(catalog, "catalog is null");
         if (cacheSize < 0) {
             throw new IllegalArgumentException("cacheSize: " + cacheSize + " (expected: >= 0)");
         }
@@ -253,7 +265,7 @@ public final class StatementGate {
     }
 
     /** The checks that need no analysis: rights, full clearance, and what no analysis could see into. */
-    private static Optional<StatementVerdict> screen(LexedStatement statement, Caller caller) {
+    private Optional<StatementVerdict> screen(LexedStatement statement, Caller caller) {
         Optional<StatementVerdict> rights = rights(statement, caller);
         if (rights.isPresent()) {
             return rights;
@@ -292,7 +304,7 @@ public final class StatementGate {
      * Import and export need the role's right, every verb the role's permission; a caller with full clearance then
      * passes.
      */
-    private static Optional<StatementVerdict> rights(LexedStatement statement, Caller caller) {
+    private Optional<StatementVerdict> rights(LexedStatement statement, Caller caller) {
         Role role = caller.role();
         if (statement.importExport().isPresent() && !role.importExport()) {
             return Optional.of(refuse(
@@ -310,6 +322,19 @@ public final class StatementGate {
         }
         if (caller.fullClearance()) {
             return Optional.of(allow(statement));
+        }
+        Catalog current = catalog.get();
+        Optional<String> routine = statement.identifierChains().stream()
+                .map(chain -> chain.get(chain.size() - 1).toLowerCase(Locale.ROOT))
+                .filter(current::definesRoutine)
+                .findFirst();
+        if (routine.isPresent()) {
+            return Optional.of(refuse(
+                    statement,
+                    "routine",
+                    "custos: " + routine.get()
+                            + " is a routine defined in the database; routines are reserved to full clearance"
+                            + " since what they read cannot be analysed"));
         }
         return Optional.empty();
     }
@@ -333,7 +358,7 @@ public final class StatementGate {
     }
 
     /** The MySQL checks that need no analysis, in the order of {@link #screen}, with the dialect's side channels. */
-    private static Optional<StatementVerdict> screenMySql(LexedStatement statement, Caller caller, MySqlMode mode) {
+    private Optional<StatementVerdict> screenMySql(LexedStatement statement, Caller caller, MySqlMode mode) {
         Optional<StatementVerdict> rights = rights(statement, caller);
         if (rights.isPresent()) {
             return rights;

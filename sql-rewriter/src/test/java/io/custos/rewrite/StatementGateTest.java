@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -446,6 +447,30 @@ class StatementGateTest {
     }
 
     private static final String ROUTINE = "custos: code run by the database (DO, CALL, functions, procedures,";
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '#',
+            value = {
+                "contractor  # select customer_names()                 # REFUSED",
+                "contractor  # select * from public.customer_names()   # REFUSED",
+                "info_clerk  # select id from project where id = close_month_total(1) # REFUSED",
+                "contractor  # select upper(city) from project         # ALLOWED",
+                "it_engineer # select customer_names()                 # ALLOWED",
+            })
+    void check_routinesDefinedInTheDatabase(String role, String sql, Decision decision) {
+        Catalog catalog = Catalog.of(List.of(), Set.of("customer_names", "close_month_total"), 7);
+        StatementGate withRoutines = new StatementGate(new QueryMasker(() -> catalog), () -> catalog, 10);
+
+        StatementVerdict verdict =
+                withRoutines.check(sql, caller(role), true).statements().get(0);
+
+        assertThat(verdict.decision()).isEqualTo(decision);
+        if (decision == Decision.REFUSED) {
+            assertThat(verdict.rule()).isEqualTo("routine");
+            assertThat(verdict.reason()).contains("is a routine defined in the database");
+        }
+    }
 
     @ParameterizedTest
     @MethodSource("decisions")
