@@ -2,11 +2,13 @@ package io.custos.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import io.custos.cli.demo.EmbeddedMariaDb;
 import io.custos.cli.demo.EmbeddedPostgres;
 import io.custos.cli.demo.SampleData;
 import io.custos.policy.AuditSettings;
 import io.custos.policy.Backend;
 import io.custos.policy.Listener;
+import io.custos.policy.MySqlNativeVerifier;
 import io.custos.policy.Policy;
 import io.custos.policy.PolicyLoader;
 import io.custos.policy.Role;
@@ -25,13 +27,14 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The demo: the embedded PostgreSQL server with the sample data, and the gateway in front of it under the demo
- * policy from the classpath. The policy's PostgreSQL backend is replaced by the embedded server and its PostgreSQL
- * listener by the requested address. Only PostgreSQL is served: MySQL backends and listeners are dropped until an
- * embedded MySQL server joins the demo.
+ * The demo: the embedded PostgreSQL and MariaDB servers with the sample data, and the gateway in front of them under
+ * the demo policy from the classpath. The policy's backend of each protocol is replaced by the embedded server of
+ * that protocol and its listener by the requested address. Without MariaDB ({@code --no-mysql}) the policy's MySQL
+ * backend and listener are dropped.
  */
 final class Demo {
     static final String DEMO_PASSWORD = "custos-demo";
@@ -42,19 +45,26 @@ final class Demo {
     private final Policy policy;
     private final EmbeddedPostgres database;
     private final InetSocketAddress gatewayAddress;
+    private final Optional<MySqlAccess> mysql;
 
-    private Demo(Policy policy, EmbeddedPostgres database, InetSocketAddress gatewayAddress) {
+    private Demo(
+            Policy policy, EmbeddedPostgres database, InetSocketAddress gatewayAddress, Optional<MySqlAccess> mysql) {
         this.policy = policy;
         this.database = database;
         this.gatewayAddress = gatewayAddress;
+        this.mysql = mysql;
     }
 
-    record Options(String host, int gatewayPort, int customers, Path auditFile) {
+    /** {@code mysqlGatewayPort} is ignored when {@code mysql} is false. */
+    record Options(String host, int gatewayPort, boolean mysql, int mysqlGatewayPort, int customers, Path auditFile) {
         Options {
             requireNonNull(host, "host is null");
             requireNonNull(auditFile, "auditFile is null");
             if (gatewayPort < 0 || gatewayPort > 65535) {
                 throw CommandFailure.usage("custos: --pg-port " + gatewayPort + " (expected: 0-65535)");
+            }
+            if (mysql && (mysqlGatewayPort < 0 || mysqlGatewayPort > 65535)) {
+                throw CommandFailure.usage("custos: --mysql-port " + mysqlGatewayPort + " (expected: 0-65535)");
             }
             if (customers < 1) {
                 throw CommandFailure.usage("custos: --customers " + customers + " (expected: > 0)");
@@ -63,50 +73,92 @@ final class Demo {
     }
 
     /**
-     * Starts the database, then the gateway through {@code launcher}. Both are added to {@code resources} as they
+     * Starts the databases, then the gateway through {@code launcher}. All are added to {@code resources} as they
      * start, so whoever closes it (the shutdown hook, or the caller on failure) stops them in the right order and
-     * removes the database's files. Progress goes to {@code out}.
+     * removes the databases' files. Progress goes to {@code out}.
      */
     static Demo start(Options options, Function<Policy, CustosGateway> launcher, Resources resources, PrintWriter out) {
         Policy demoPolicy =
                 PolicyLoader.parse(readPolicy(), POLICY_SOURCE_NAME, Path.of("").toAbsolutePath());
+        SampleData data = SampleData.generate(options.customers());
 
         out.printf("Starting the embedded PostgreSQL server with %d sample customers...%n", options.customers());
         out.flush();
-        EmbeddedPostgres database = resources.add(EmbeddedPostgres.start(0, SampleData.generate(options.customers())));
+        EmbeddedPostgres database = resources.add(EmbeddedPostgres.start(0, data));
         out.printf(
                 "PostgreSQL is ready on %s:%d, database %s%n", database.host(), database.port(), database.database());
         out.flush();
+        List<Backend> backends = new ArrayList<>();
+        List<Listener> listeners = new ArrayList<>();
+        backends.add(new Backend(
+                Backend.Protocol.POSTGRESQL,
+                database.host(),
+                database.port(),
+                database.database(),
+                database.gatewayUser(),
+                new SecretSource.Given(database.gatewayPassword())));
+        listeners.add(new Listener(Backend.Protocol.POSTGRESQL, options.host(), options.gatewayPort()));
 
-        Policy policy = adapt(
-                demoPolicy,
-                new Backend(
-                        Backend.Protocol.POSTGRESQL,
-                        database.host(),
-                        database.port(),
-                        database.database(),
-                        database.gatewayUser(),
-                        new SecretSource.Given(database.gatewayPassword())),
-                new Listener(Backend.Protocol.POSTGRESQL, options.host(), options.gatewayPort()),
-                options.auditFile());
+        EmbeddedMariaDb mariadb = null;
+        if (options.mysql()) {
+            out.printf("Starting the embedded MariaDB server with %d sample customers...%n", options.customers());
+            out.flush();
+            mariadb = resources.add(EmbeddedMariaDb.start(0, data));
+            out.printf("MariaDB is ready on %s:%d, database %s%n", mariadb.host(), mariadb.port(), mariadb.database());
+            out.flush();
+            backends.add(new Backend(
+                    Backend.Protocol.MYSQL,
+                    mariadb.host(),
+                    mariadb.port(),
+                    mariadb.database(),
+                    mariadb.gatewayUser(),
+                    new SecretSource.Given(mariadb.gatewayPassword())));
+            listeners.add(new Listener(Backend.Protocol.MYSQL, options.host(), options.mysqlGatewayPort()));
+        }
+
+        Policy policy = adapt(demoPolicy, backends, listeners, options.auditFile());
         CustosGateway gateway;
         try {
             gateway = resources.add(launcher.apply(policy));
         } catch (RuntimeException e) {
             throw new IllegalStateException("Cannot start the gateway: " + e.getMessage(), e);
         }
-        return new Demo(policy, database, gateway.postgresAddress());
+        Optional<MySqlAccess> mysql = Optional.ofNullable(mariadb)
+                .map(server -> new MySqlAccess(
+                        gateway.mysqlAddress(),
+                        new DirectAccess(
+                                server.host(),
+                                server.port(),
+                                server.database(),
+                                server.superuser(),
+                                server.superuserPassword())));
+        return new Demo(policy, database, gateway.postgresAddress(), mysql);
     }
 
     /** {@code policy} with {@code backend} and {@code listener} as its only ones, auditing to {@code auditFile}. */
     static Policy adapt(Policy policy, Backend backend, Listener listener, Path auditFile) {
+        return adapt(policy, List.of(backend), List.of(listener), auditFile);
+    }
+
+    /**
+     * {@code policy} with {@code backends} and {@code listeners} as its only ones, auditing to {@code auditFile}: the
+     * policy's backend and listener of each protocol given are replaced, those of a protocol not given are dropped.
+     * Each listener needs a backend of its protocol.
+     */
+    static Policy adapt(Policy policy, List<Backend> backends, List<Listener> listeners, Path auditFile) {
+        for (Listener listener : listeners) {
+            if (backends.stream().noneMatch(backend -> backend.protocol() == listener.protocol())) {
+                throw new IllegalArgumentException(
+                        "listeners: " + listener.protocol() + " (expected: a backend of the same protocol)");
+            }
+        }
         return new Policy(
                 policy.version(),
                 policy.levels(),
                 policy.roles(),
                 policy.users(),
-                List.of(backend),
-                List.of(listener),
+                backends,
+                listeners,
                 policy.classification(),
                 new AuditSettings(auditFile));
     }
@@ -125,22 +177,48 @@ final class Demo {
                         database.port(),
                         database.database(),
                         database.superuser(),
-                        database.superuserPassword()));
+                        database.superuserPassword()),
+                mysql);
     }
 
-    /** The database as reached without the gateway, for the comparison line of the banner. */
+    /** A database as reached without the gateway, for the comparison lines of the banner. */
     record DirectAccess(String host, int port, String database, String superuser, String superuserPassword) {}
 
+    /** The MySQL side of the demo: the gateway's MySQL listener if it serves one, and the MariaDB server. */
+    record MySqlAccess(Optional<InetSocketAddress> gatewayAddress, DirectAccess database) {
+        MySqlAccess {
+            requireNonNull(gatewayAddress, "gatewayAddress is null");
+            requireNonNull(database, "database is null");
+        }
+    }
+
     static String banner(Policy policy, InetSocketAddress gatewayAddress, DirectAccess database) {
+        return banner(policy, gatewayAddress, database, Optional.empty());
+    }
+
+    static String banner(
+            Policy policy, InetSocketAddress gatewayAddress, DirectAccess database, Optional<MySqlAccess> mysql) {
         String host = Addresses.clientHost(gatewayAddress);
         int port = gatewayAddress.getPort();
+        Optional<InetSocketAddress> mysqlGateway = mysql.flatMap(MySqlAccess::gatewayAddress);
         StringBuilder banner = new StringBuilder();
         banner.append(String.format("%nCustos demo is running%n"))
-                .append(String.format("  gateway     PostgreSQL protocol on %s%n", Addresses.display(gatewayAddress)))
-                .append(String.format(
-                        "  database    embedded PostgreSQL on %s:%d, database %s%n",
-                        database.host(), database.port(), database.database()))
-                .append(String.format("  policy      %s, version %s%n", POLICY_SOURCE_NAME, policy.version()))
+                .append(String.format("  gateway     PostgreSQL protocol on %s%n", Addresses.display(gatewayAddress)));
+        if (mysqlGateway.isPresent()) {
+            banner.append(String.format("  gateway     MySQL protocol on %s%n", Addresses.display(mysqlGateway.get())));
+        } else if (mysql.isPresent()) {
+            banner.append(String.format(
+                    "  gateway     MySQL protocol: listener not available; MariaDB is reachable directly only%n"));
+        }
+        banner.append(String.format(
+                "  database    embedded PostgreSQL on %s:%d, database %s%n",
+                database.host(), database.port(), database.database()));
+        mysql.ifPresent(access -> banner.append(String.format(
+                "  database    embedded MariaDB on %s:%d, database %s%n",
+                access.database().host(),
+                access.database().port(),
+                access.database().database())));
+        banner.append(String.format("  policy      %s, version %s%n", POLICY_SOURCE_NAME, policy.version()))
                 .append(String.format("  audit file  %s%n", policy.audit().file()))
                 .append(String.format("%nDemo users (password '%s'):%n", DEMO_PASSWORD));
         for (User user : demoUsers(policy)) {
@@ -157,17 +235,48 @@ final class Demo {
                     .append(String.format(
                             "    jdbc:postgresql://%s:%d/%s?user=%s&password=%s%n",
                             host, port, database.database(), user.name(), DEMO_PASSWORD));
+            if (mysqlGateway.isPresent()) {
+                appendMySqlLines(
+                        banner, user, mysqlGateway.get(), mysql.get().database().database());
+            }
         }
-        banner.append(String.format("%nStraight to the database, bypassing the gateway (superuser, for comparison):%n"))
+        banner.append(String.format(
+                        "%nStraight to the %s, bypassing the gateway (superuser, for comparison):%n",
+                        mysql.isPresent() ? "databases" : "database"))
                 .append(String.format(
                         "    PGPASSWORD=%s psql \"host=%s port=%d dbname=%s user=%s\"%n",
                         database.superuserPassword(),
                         database.host(),
                         database.port(),
                         database.database(),
-                        database.superuser()))
-                .append(String.format("%nPress Ctrl-C to stop; the database and its files are removed on exit.%n"));
+                        database.superuser()));
+        mysql.map(MySqlAccess::database)
+                .ifPresent(direct -> banner.append(String.format(
+                        "    mysql -h %s -P %d -u %s -p%s %s%n",
+                        direct.host(),
+                        direct.port(),
+                        direct.superuser(),
+                        direct.superuserPassword(),
+                        direct.database())));
+        banner.append(String.format(
+                "%nPress Ctrl-C to stop; the %s removed on exit.%n",
+                mysql.isPresent() ? "databases and their files are" : "database and its files are"));
         return banner.toString();
+    }
+
+    private static void appendMySqlLines(StringBuilder banner, User user, InetSocketAddress gateway, String database) {
+        String host = Addresses.clientHost(gateway);
+        int port = gateway.getPort();
+        if (!acceptsDemoPasswordOverMySql(user)) {
+            banner.append(String.format(
+                    "    (no mysql_native_password verifier for the demo password: MySQL clients cannot log in)%n"));
+            return;
+        }
+        banner.append(String.format(
+                        "    mysql -h %s -P %d -u %s -p%s %s%n", host, port, user.name(), DEMO_PASSWORD, database))
+                .append(String.format(
+                        "    jdbc:mariadb://%s:%d/%s?user=%s&password=%s%n",
+                        host, port, database, user.name(), DEMO_PASSWORD));
     }
 
     /** The four users of the brief first, in its order, then any others by name; enabled users only. */
@@ -188,6 +297,15 @@ final class Demo {
         ScramVerifier verifier = user.verifier();
         ScramVerifier candidate = ScramVerifier.create(DEMO_PASSWORD, verifier.salt(), verifier.iterations());
         return MessageDigest.isEqual(candidate.storedKey(), verifier.storedKey());
+    }
+
+    /** Whether the user's mysql_native_password verifier, if any, is that of the demo password. */
+    static boolean acceptsDemoPasswordOverMySql(User user) {
+        return user.mysqlNativeVerifier()
+                .map(verifier -> MessageDigest.isEqual(
+                        verifier.stage2(),
+                        MySqlNativeVerifier.create(DEMO_PASSWORD).stage2()))
+                .orElse(false);
     }
 
     private static String readPolicy() {

@@ -9,12 +9,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code custos demo}: the gateway in front of an embedded PostgreSQL with the sample data, until Ctrl-C. */
+/**
+ * {@code custos demo}: the gateway in front of an embedded PostgreSQL and an embedded MariaDB with the sample data,
+ * until Ctrl-C.
+ */
 @Command(
         name = "demo",
         description = {
-            "Run the gateway in front of an embedded PostgreSQL with sample data until Ctrl-C.",
-            "The demo policy applies; the database and its files are removed on exit."
+            "Run the gateway in front of an embedded PostgreSQL and an embedded MariaDB with sample data until Ctrl-C.",
+            "The demo policy applies; the databases and their files are removed on exit."
         })
 final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -26,6 +29,16 @@ final class DemoCommand implements Callable<Integer> {
             paramLabel = "PORT",
             description = "Port of the gateway's PostgreSQL listener (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     private int pgPort;
+
+    @Option(
+            names = "--mysql-port",
+            defaultValue = "13306",
+            paramLabel = "PORT",
+            description = "Port of the gateway's MySQL listener (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    private int mysqlPort;
+
+    @Option(names = "--no-mysql", description = "Start no MariaDB: the gateway serves PostgreSQL only (starts faster).")
+    private boolean noMysql;
 
     @Option(
             names = "--host",
@@ -51,7 +64,8 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Demo.Options options = new Demo.Options(host, pgPort, customers, auditFile.toAbsolutePath());
+        Demo.Options options =
+                new Demo.Options(host, pgPort, !noMysql, mysqlPort, customers, auditFile.toAbsolutePath());
         Resources resources = new Resources();
         resources.closeOnShutdown();
         Demo demo;

@@ -32,6 +32,8 @@ final class RunCommand implements Callable<Integer> {
             if (policy.listener(Backend.Protocol.POSTGRESQL).isPresent()) {
                 out.printf("Serving PostgreSQL clients on %s%n", Addresses.display(gateway.postgresAddress()));
             }
+            gateway.mysqlAddress()
+                    .ifPresent(address -> out.printf("Serving MySQL clients on %s%n", Addresses.display(address)));
             out.printf("Policy %s, version %s%n", config, policy.version());
             out.flush();
         } catch (RuntimeException e) {

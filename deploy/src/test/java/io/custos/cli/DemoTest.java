@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -45,7 +47,7 @@ class DemoTest {
         List<Long> customersSeenByGatewayAccount = new ArrayList<>();
         StringWriter out = new StringWriter();
         Resources resources = new Resources();
-        Demo.Options options = new Demo.Options("127.0.0.1", 25432, 50, Path.of("/tmp/demo-audit.jsonl"));
+        Demo.Options options = new Demo.Options("127.0.0.1", 25432, false, 0, 50, Path.of("/tmp/demo-audit.jsonl"));
 
         assertThatThrownBy(() -> Demo.start(
                         options,
@@ -73,6 +75,89 @@ class DemoTest {
         assertThat(out.toString()).contains("PostgreSQL is ready on 127.0.0.1:" + backend.port());
         assertThatThrownBy(() -> countCustomers(backend)).isInstanceOf(SQLException.class);
         assertThat(dataDirectories()).isEqualTo(dataDirectoriesBefore);
+    }
+
+    @Test
+    void start_withMySql_adaptsBothBackendsAndLeavesNothingBehindOnFailure() throws IOException {
+        Set<Path> directoriesBefore = dataDirectories();
+        AtomicReference<Policy> launched = new AtomicReference<>();
+        List<Long> customersSeenByGatewayAccount = new ArrayList<>();
+        StringWriter out = new StringWriter();
+        Resources resources = new Resources();
+        Demo.Options options = new Demo.Options("127.0.0.1", 25432, true, 23306, 30, Path.of("/tmp/demo-audit.jsonl"));
+
+        assertThatThrownBy(() -> Demo.start(
+                        options,
+                        policy -> {
+                            launched.set(policy);
+                            policy.backends()
+                                    .forEach(backend ->
+                                            customersSeenByGatewayAccount.add(countCustomersOrMinusOne(backend)));
+                            throw new IllegalStateException("port 23306 is in use");
+                        },
+                        resources,
+                        new PrintWriter(out, true)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("Cannot start the gateway: port 23306 is in use");
+        resources.close();
+
+        Policy policy = launched.get();
+        Backend mysql = policy.backend(Backend.Protocol.MYSQL).orElseThrow();
+        assertThat(mysql.host()).isEqualTo("127.0.0.1");
+        assertThat(mysql.database()).isEqualTo("custos_demo");
+        assertThat(mysql.user()).isEqualTo("custos_gateway");
+        assertThat(mysql.password()).isInstanceOf(SecretSource.Given.class);
+        assertThat(policy.backend(Backend.Protocol.POSTGRESQL)).isPresent();
+        assertThat(customersSeenByGatewayAccount).containsExactly(30L, 30L);
+        assertThat(policy.listeners())
+                .containsExactly(
+                        new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 25432),
+                        new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 23306));
+        assertThat(out.toString()).contains("MariaDB is ready on 127.0.0.1:" + mysql.port());
+        assertThatThrownBy(() -> countCustomers(mysql)).isInstanceOf(SQLException.class);
+        assertThat(dataDirectories()).isEqualTo(directoriesBefore);
+    }
+
+    @Test
+    void options_mysqlPortOutOfRange_isAUsageError() {
+        assertThatThrownBy(() -> new Demo.Options("127.0.0.1", 15432, true, 70000, 10, Path.of("a.jsonl")))
+                .isInstanceOf(CommandFailure.class)
+                .hasMessage("custos: --mysql-port 70000 (expected: 0-65535)");
+        assertThat(new Demo.Options("127.0.0.1", 15432, false, 70000, 10, Path.of("a.jsonl")).mysql())
+                .isFalse();
+    }
+
+    @Test
+    void demoPolicy_namesBothBackendsAndClassifiesBothSchemas() throws IOException {
+        Policy policy = PolicyLoader.parse(demoPolicyText(), Demo.POLICY_SOURCE_NAME, Path.of("."));
+
+        assertThat(policy.backend(Backend.Protocol.MYSQL)).hasValueSatisfying(backend -> {
+            assertThat(backend.port()).isEqualTo(3306);
+            assertThat(backend.database()).isEqualTo("custos_demo");
+            assertThat(backend.user()).isEqualTo("custos_gateway");
+            assertThat(backend.password()).isEqualTo(new SecretSource.Environment("CUSTOS_MYSQL_PASSWORD"));
+        });
+        assertThat(policy.listener(Backend.Protocol.MYSQL))
+                .contains(new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 13306));
+        assertThat(policy.classification().rules())
+                .filteredOn(rule -> rule.schema().equals("custos_demo"))
+                .extracting(rule -> rule.table() + "." + rule.column() + " " + rule.level() + " " + rule.mask() + " "
+                        + rule.filter())
+                .containsExactlyInAnyOrderElementsOf(policy.classification().rules().stream()
+                        .filter(rule -> rule.schema().equals("public"))
+                        .map(rule -> rule.table() + "." + rule.column() + " " + rule.level() + " " + rule.mask() + " "
+                                + rule.filter())
+                        .toList())
+                .hasSize(10);
+    }
+
+    @Test
+    void demoPolicy_letsEveryDemoUserInOverMySqlWithTheDemoPassword() throws IOException {
+        Policy policy = PolicyLoader.parse(demoPolicyText(), Demo.POLICY_SOURCE_NAME, Path.of("."));
+
+        assertThat(Demo.demoUsers(policy)).allMatch(Demo::acceptsDemoPasswordOverMySql);
+        assertThat(Demo.acceptsDemoPasswordOverMySql(user("someone", "role", Demo.DEMO_PASSWORD)))
+                .isFalse();
     }
 
     @Test
@@ -105,6 +190,45 @@ class DemoTest {
                 .contains("PGPASSWORD=Xyz123 psql \"host=127.0.0.1 port=40001 dbname=custos_demo user=postgres\"")
                 .doesNotContain("its own password");
         assertThat(banner.indexOf("it_admin")).isLessThan(banner.indexOf("clerk"));
+    }
+
+    @Test
+    void banner_withMySqlListener_showsMySqlClientsAndBothDirectLines() throws IOException {
+        Policy policy = PolicyLoader.parse(demoPolicyText(), Demo.POLICY_SOURCE_NAME, Path.of("."));
+        Demo.DirectAccess postgres = new Demo.DirectAccess("127.0.0.1", 40001, "custos_demo", "postgres", "Xyz123");
+        Demo.MySqlAccess mysql = new Demo.MySqlAccess(
+                Optional.of(new InetSocketAddress("127.0.0.1", 13306)),
+                new Demo.DirectAccess("127.0.0.1", 40002, "custos_demo", "root", "Abc789"));
+
+        String banner = Demo.banner(policy, new InetSocketAddress("127.0.0.1", 15432), postgres, Optional.of(mysql));
+
+        assertThat(banner)
+                .contains("gateway     MySQL protocol on 127.0.0.1:13306")
+                .contains("embedded MariaDB on 127.0.0.1:40002, database custos_demo")
+                .contains("    mysql -h 127.0.0.1 -P 13306 -u staff -pcustos-demo custos_demo\n")
+                .contains("    jdbc:mariadb://127.0.0.1:13306/custos_demo?user=staff&password=custos-demo\n")
+                .contains("PGPASSWORD=Xyz123 psql \"host=127.0.0.1 port=40001 dbname=custos_demo user=postgres\"")
+                .contains("    mysql -h 127.0.0.1 -P 40002 -u root -pAbc789 custos_demo\n")
+                .contains("the databases and their files are removed on exit")
+                .doesNotContain("not available", "cannot log in");
+        assertThat(banner.indexOf("-u it_admin")).isLessThan(banner.indexOf("-u clerk"));
+    }
+
+    @Test
+    void banner_withoutMySqlListener_saysSoAndKeepsTheDatabaseLines() throws IOException {
+        Policy policy = PolicyLoader.parse(demoPolicyText(), Demo.POLICY_SOURCE_NAME, Path.of("."));
+        Demo.DirectAccess postgres = new Demo.DirectAccess("127.0.0.1", 40001, "custos_demo", "postgres", "Xyz123");
+        Demo.MySqlAccess mysql = new Demo.MySqlAccess(
+                Optional.empty(), new Demo.DirectAccess("127.0.0.1", 40002, "custos_demo", "root", "Abc789"));
+
+        String banner = Demo.banner(policy, new InetSocketAddress("127.0.0.1", 15432), postgres, Optional.of(mysql));
+
+        assertThat(banner)
+                .contains("MySQL protocol: listener not available")
+                .contains("embedded MariaDB on 127.0.0.1:40002, database custos_demo")
+                .contains("    mysql -h 127.0.0.1 -P 40002 -u root -pAbc789 custos_demo\n")
+                .contains("PGPASSWORD=custos-demo psql \"host=127.0.0.1 port=15432 dbname=custos_demo user=staff\"")
+                .doesNotContain("-u staff", "jdbc:mariadb:");
     }
 
     @Test
@@ -157,6 +281,55 @@ class DemoTest {
         assertThat(adapted.audit().file()).isEqualTo(Path.of("/var/audit.jsonl"));
     }
 
+    @Test
+    void adapt_bothProtocols_replacesEachBackendAndListener() {
+        Backend postgres = new Backend(
+                Backend.Protocol.POSTGRESQL,
+                "127.0.0.1",
+                40001,
+                "custos_demo",
+                "custos_gateway",
+                new SecretSource.Given("a"));
+        Backend mysql = new Backend(
+                Backend.Protocol.MYSQL,
+                "127.0.0.1",
+                40002,
+                "custos_demo",
+                "custos_gateway",
+                new SecretSource.Given("b"));
+        List<Listener> listeners = List.of(
+                new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 15432),
+                new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 13306));
+        Policy original = PolicyLoader.parse(demoPolicyTextUnchecked(), Demo.POLICY_SOURCE_NAME, Path.of("."));
+
+        Policy adapted = Demo.adapt(original, List.of(postgres, mysql), listeners, Path.of("/var/audit.jsonl"));
+
+        assertThat(adapted.backends()).containsExactly(postgres, mysql);
+        assertThat(adapted.listeners()).isEqualTo(listeners);
+        assertThat(adapted.classification()).isEqualTo(original.classification());
+        assertThat(adapted.users()).isEqualTo(original.users());
+    }
+
+    @Test
+    void adapt_listenerWithoutBackend_isRejected() {
+        Backend postgres = new Backend(
+                Backend.Protocol.POSTGRESQL,
+                "127.0.0.1",
+                40001,
+                "custos_demo",
+                "custos_gateway",
+                new SecretSource.Given("a"));
+        Policy original = PolicyLoader.parse(demoPolicyTextUnchecked(), Demo.POLICY_SOURCE_NAME, Path.of("."));
+
+        assertThatThrownBy(() -> Demo.adapt(
+                        original,
+                        List.of(postgres),
+                        List.of(new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 13306)),
+                        Path.of("audit.jsonl")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("listeners: MYSQL (expected: a backend of the same protocol)");
+    }
+
     private static User user(String name, String role, String password) {
         return new User(name, role, true, ScramVerifier.create(password, new SecureRandom()));
     }
@@ -167,8 +340,17 @@ class DemoTest {
         }
     }
 
+    private static String demoPolicyTextUnchecked() {
+        try {
+            return demoPolicyText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static long countCustomers(Backend backend) throws SQLException {
-        String url = "jdbc:postgresql://" + backend.host() + ":" + backend.port() + "/" + backend.database();
+        String scheme = backend.protocol() == Backend.Protocol.MYSQL ? "mariadb" : "postgresql";
+        String url = "jdbc:" + scheme + "://" + backend.host() + ":" + backend.port() + "/" + backend.database();
         try (Connection connection = DriverManager.getConnection(
                         url, backend.user(), backend.password().read());
                 Statement statement = connection.createStatement();
@@ -188,7 +370,8 @@ class DemoTest {
 
     private static Set<Path> dataDirectories() throws IOException {
         try (Stream<Path> paths = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return paths.filter(path -> path.getFileName().toString().startsWith("custos-pg-"))
+            return paths.filter(path -> path.getFileName().toString().startsWith("custos-pg-")
+                            || path.getFileName().toString().startsWith("custos-mariadb-"))
                     .collect(Collectors.toSet());
         }
     }

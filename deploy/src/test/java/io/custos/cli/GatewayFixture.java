@@ -1,5 +1,6 @@
 package io.custos.cli;
 
+import io.custos.cli.support.TestMariaDb;
 import io.custos.cli.support.TestPostgres;
 import io.custos.policy.Backend;
 import io.custos.policy.Listener;
@@ -30,12 +31,15 @@ final class GatewayFixture {
     private static GatewayFixture instance;
 
     final TestPostgres database;
+    final TestMariaDb mariaDb;
     final Policy policy;
     final CustosGateway gateway;
     final Path auditFile;
 
-    private GatewayFixture(TestPostgres database, Policy policy, CustosGateway gateway, Path auditFile) {
+    private GatewayFixture(
+            TestPostgres database, TestMariaDb mariaDb, Policy policy, CustosGateway gateway, Path auditFile) {
         this.database = database;
+        this.mariaDb = mariaDb;
         this.policy = policy;
         this.gateway = gateway;
         this.auditFile = auditFile;
@@ -53,12 +57,18 @@ final class GatewayFixture {
     private static GatewayFixture start() {
         try {
             TestPostgres database = TestPostgres.get();
+            TestMariaDb mariaDb = TestMariaDb.get();
             Path directory = Files.createTempDirectory("custos-e2e");
             Path auditFile = directory.resolve("audit.jsonl");
             Policy demo = PolicyLoader.parse(demoPolicyText(), Demo.POLICY_SOURCE_NAME, directory);
-            Listener listener = new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 0);
-            Policy policy = Demo.adapt(demo, database.backend(), listener, auditFile);
-            return new GatewayFixture(database, policy, CustosGateway.start(policy), auditFile);
+            Policy policy = Demo.adapt(
+                    demo,
+                    List.of(database.backend(), mariaDb.backend()),
+                    List.of(
+                            new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 0),
+                            new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 0)),
+                    auditFile);
+            return new GatewayFixture(database, mariaDb, policy, CustosGateway.start(policy), auditFile);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -94,6 +104,18 @@ final class GatewayFixture {
         properties.setProperty("user", user);
         properties.setProperty("password", PASSWORD);
         return DriverManager.getConnection(url(extraParameters), properties);
+    }
+
+    /** Through the gateway's MySQL listener with MariaDB Connector/J. */
+    Connection connectMySql(String user, String extraParameters) throws SQLException {
+        String url = "jdbc:mariadb://127.0.0.1:"
+                + gateway.mysqlAddress().orElseThrow().getPort() + "/custos_demo"
+                + (extraParameters.isEmpty() ? "" : "?" + extraParameters);
+        return DriverManager.getConnection(url, user, PASSWORD);
+    }
+
+    Connection connectMySqlDirect() throws SQLException {
+        return mariaDb.connectAsGateway();
     }
 
     Connection connectDirect() throws SQLException {

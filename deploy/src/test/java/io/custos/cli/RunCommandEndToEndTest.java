@@ -2,6 +2,7 @@ package io.custos.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.custos.cli.support.TestMariaDb;
 import io.custos.cli.support.TestPostgres;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,7 +13,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,21 +29,56 @@ import org.junit.jupiter.api.io.TempDir;
  * PostgreSQL whose password is in a file, stopped with SIGTERM.
  */
 class RunCommandEndToEndTest {
-    private static final Pattern SERVING = Pattern.compile("Serving PostgreSQL clients on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern SERVING =
+            Pattern.compile("Serving (PostgreSQL|MySQL) clients on 127\\.0\\.0\\.1:(\\d+)");
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void run_servesThePolicyFileBackend(@TempDir Path directory) throws Exception {
         TestPostgres database = TestPostgres.get();
+        TestMariaDb mariaDb = TestMariaDb.get();
         Files.writeString(directory.resolve("backend-password"), database.gatewayPassword() + "\n");
+        Files.writeString(directory.resolve("mysql-password"), mariaDb.gatewayPassword() + "\n");
         String policy = GatewayFixture.demoPolicyText()
-                .replace("    port: 5432\n", "    port: " + database.port() + "\n")
                 .replace(
-                        "    host: 127.0.0.1\n    port: " + database.port(),
-                        "    host: " + database.host() + "\n    port: " + database.port())
-                .replace("    user: custos\n", "    user: " + database.gatewayUser() + "\n")
-                .replace("    password_env: CUSTOS_PG_PASSWORD\n", "    password_file: backend-password\n")
-                .replace("    port: 15432\n", "    port: 0\n");
+                        """
+                          postgresql:
+                            host: 127.0.0.1
+                            port: 5432
+                            database: custos_demo
+                            user: custos
+                            password_env: CUSTOS_PG_PASSWORD
+                        """,
+                        """
+                          postgresql:
+                            host: %s
+                            port: %d
+                            database: custos_demo
+                            user: %s
+                            password_file: backend-password
+                        """
+                                .formatted(database.host(), database.port(), database.gatewayUser()))
+                .replace(
+                        """
+                          mysql:
+                            host: 127.0.0.1
+                            port: 3306
+                            database: custos_demo
+                            user: custos_gateway
+                            password_env: CUSTOS_MYSQL_PASSWORD
+                        """,
+                        """
+                          mysql:
+                            host: %s
+                            port: %d
+                            database: custos_demo
+                            user: %s
+                            password_file: mysql-password
+                        """
+                                .formatted(mariaDb.host(), mariaDb.port(), mariaDb.gatewayUser()))
+                .replace("    port: 15432\n", "    port: 0\n")
+                .replace("    port: 13306\n", "    port: 0\n");
+        assertThat(policy).doesNotContain("password_env: CUSTOS");
         Path policyFile = directory.resolve("policy.yaml");
         Files.writeString(policyFile, policy);
 
@@ -55,16 +94,14 @@ class RunCommandEndToEndTest {
                 .redirectErrorStream(true)
                 .start();
         try {
-            int port = awaitPort(process);
+            Map<String, Integer> ports = awaitPorts(process);
 
-            try (Connection connection = DriverManager.getConnection(
-                            "jdbc:postgresql://127.0.0.1:" + port + "/custos_demo", "contractor", Demo.DEMO_PASSWORD);
-                    Statement statement = connection.createStatement();
-                    ResultSet result = statement.executeQuery("SELECT mobile FROM customer WHERE id = 1")) {
-                assertThat(result.next()).isTrue();
-                String real = database.data().customer(1).mobile();
-                assertThat(result.getString(1)).isEqualTo(real.substring(0, 3) + "****" + real.substring(7));
-            }
+            String real = database.data().customer(1).mobile();
+            String masked = real.substring(0, 3) + "****" + real.substring(7);
+            assertThat(mobileOfCustomer1("jdbc:postgresql://127.0.0.1:" + ports.get("PostgreSQL") + "/custos_demo"))
+                    .isEqualTo(masked);
+            assertThat(mobileOfCustomer1("jdbc:mariadb://127.0.0.1:" + ports.get("MySQL") + "/custos_demo"))
+                    .isEqualTo(masked);
 
             process.destroy();
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -75,17 +112,31 @@ class RunCommandEndToEndTest {
         }
     }
 
-    private static int awaitPort(Process process) throws IOException {
+    private static String mobileOfCustomer1(String url) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(url, "contractor", Demo.DEMO_PASSWORD);
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("SELECT mobile FROM customer WHERE id = 1")) {
+            assertThat(result.next()).isTrue();
+            return result.getString(1);
+        }
+    }
+
+    /** The listeners' ports by protocol, read from what the command prints up to its policy line. */
+    private static Map<String, Integer> awaitPorts(Process process) throws IOException {
         BufferedReader reader =
                 new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();
+        Map<String, Integer> ports = new HashMap<>();
         for (String line = reader.readLine(); line != null; line = reader.readLine()) {
             seen.append(line).append('\n');
             Matcher matcher = SERVING.matcher(line);
             if (matcher.find()) {
-                return Integer.parseInt(matcher.group(1));
+                ports.put(matcher.group(1), Integer.parseInt(matcher.group(2)));
+            }
+            if (line.startsWith("Policy ") && ports.size() == 2) {
+                return ports;
             }
         }
-        throw new AssertionError("custos run ended without serving:\n" + seen);
+        throw new AssertionError("custos run ended without serving both protocols:\n" + seen);
     }
 }

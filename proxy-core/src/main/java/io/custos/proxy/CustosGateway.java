@@ -7,6 +7,7 @@ import io.custos.proxy.audit.AuditLog;
 import io.custos.proxy.audit.FileAuditLog;
 import io.custos.proxy.catalog.CatalogCache;
 import io.custos.proxy.catalog.CatalogLoader;
+import io.custos.proxy.mysql.MySqlServer;
 import io.custos.proxy.postgres.PostgresServer;
 import io.custos.proxy.session.SessionRegistry;
 import io.custos.rewrite.StatementGate;
@@ -17,125 +18,163 @@ import io.netty.channel.nio.NioIoHandler;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running gateway: one listener per protocol the policy names, in front of the policy's backends.
+ * A running gateway: one listener per protocol the policy names with its backend, in front of that backend.
  *
- * <p>Start order: audit trail (nothing may run unaudited), catalog (the gate needs it), analysis warm-up (the first
- * Calcite statement costs about a second), then the listeners. Close runs the other way round.
+ * <p>Start order: audit trail (nothing may run unaudited), then per protocol its catalog (the gate needs it) and its
+ * listener, after one analysis warm-up (the first Calcite statement costs about a second). The protocols share the
+ * audit trail, the session ids and the event loops; each has its own catalog and gate. Close runs the other way round.
  */
 public final class CustosGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CustosGateway.class);
     private static final int GATE_CACHE_ENTRIES = 10_000;
+    private static final Duration CATALOG_REFRESH_INTERVAL = Duration.ofSeconds(60);
 
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final AuditLog audit;
-    private final CatalogCache catalog;
-    private final PostgresServer postgres;
-    private final InetSocketAddress postgresAddress;
+    private final List<Frontend> frontends;
 
-    private CustosGateway(
-            EventLoopGroup acceptors,
-            EventLoopGroup workers,
-            AuditLog audit,
-            CatalogCache catalog,
-            PostgresServer postgres,
-            InetSocketAddress postgresAddress) {
+    private CustosGateway(EventLoopGroup acceptors, EventLoopGroup workers, AuditLog audit, List<Frontend> frontends) {
         this.acceptors = acceptors;
         this.workers = workers;
         this.audit = audit;
-        this.catalog = catalog;
-        this.postgres = postgres;
-        this.postgresAddress = postgresAddress;
+        this.frontends = List.copyOf(frontends);
+    }
+
+    /** One protocol's listener with the catalog of its backend. */
+    private record Frontend(
+            Backend.Protocol protocol, InetSocketAddress address, Runnable server, CatalogCache catalog) {
+        void close() {
+            server.run();
+            catalog.close();
+        }
     }
 
     /**
      * Binds the listeners the policy names (port 0 picks a free port) and starts serving. Throws if a listener cannot
-     * bind or the backend's catalog cannot be read.
+     * bind or a backend's catalog cannot be read.
      */
     public static CustosGateway start(Policy policy) {
-        Backend backend = policy.backend(Backend.Protocol.POSTGRESQL)
-                .orElseThrow(() -> new IllegalArgumentException("the policy names no PostgreSQL backend"));
-        Listener listener = policy.listener(Backend.Protocol.POSTGRESQL)
-                .orElseThrow(() -> new IllegalArgumentException("the policy names no PostgreSQL listener"));
+        List<Backend.Protocol> protocols = new ArrayList<>();
+        for (Backend.Protocol protocol : Backend.Protocol.values()) {
+            if (policy.backend(protocol).isPresent()
+                    && policy.listener(protocol).isPresent()) {
+                protocols.add(protocol);
+            }
+        }
+        if (protocols.isEmpty()) {
+            throw new IllegalArgumentException("the policy names no listener with a backend of the same protocol");
+        }
         SecureRandom random = new SecureRandom();
         byte[] serverSecret = new byte[32];
         random.nextBytes(serverSecret);
+        SessionRegistry sessions = new SessionRegistry(random);
+        Supplier<Policy> policySupplier = () -> policy;
 
         AuditLog audit = new FileAuditLog(policy.audit());
-        CatalogCache catalog = null;
-        EventLoopGroup acceptors = null;
-        EventLoopGroup workers = null;
+        EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        List<Frontend> frontends = new ArrayList<>();
         try {
-            catalog = new CatalogCache(new CatalogLoader(backend), Duration.ofSeconds(60));
-            catalog.refreshNow();
-            QueryMasker masker = new QueryMasker(catalog::current);
             QueryMasker.warmUp();
-            CatalogCache catalogCache = catalog;
-            StatementGate gate =
-                    new StatementGate(masker, () -> catalogCache.current().version(), GATE_CACHE_ENTRIES);
-            Supplier<Policy> policySupplier = () -> policy;
-            GatewayContext context = new GatewayContext(
-                    policySupplier,
-                    gate,
-                    audit,
-                    catalog::current,
-                    catalog::requestRefresh,
-                    new SessionRegistry(random),
-                    random,
-                    serverSecret);
-            acceptors = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-            workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-            PostgresServer postgres = new PostgresServer(context, acceptors, workers);
-            InetSocketAddress address = postgres.bind(listener.host(), listener.port());
-            log.info(
-                    "PostgreSQL listener on {}:{}, backend {}:{}/{}, policy version {}",
-                    address.getHostString(),
-                    address.getPort(),
-                    backend.host(),
-                    backend.port(),
-                    backend.database(),
-                    policy.version());
-            return new CustosGateway(acceptors, workers, audit, catalog, postgres, address);
+            for (Backend.Protocol protocol : protocols) {
+                Backend backend = policy.backend(protocol).orElseThrow();
+                Listener listener = policy.listener(protocol).orElseThrow();
+                CatalogCache catalog = new CatalogCache(new CatalogLoader(backend), CATALOG_REFRESH_INTERVAL);
+                try {
+                    catalog.refreshNow();
+                } catch (RuntimeException e) {
+                    catalog.close();
+                    throw e;
+                }
+                StatementGate gate =
+                        new StatementGate(new QueryMasker(catalog::current), catalog::current, GATE_CACHE_ENTRIES);
+                GatewayContext context = new GatewayContext(
+                        policySupplier,
+                        gate,
+                        audit,
+                        catalog::current,
+                        catalog::requestRefresh,
+                        sessions,
+                        random,
+                        serverSecret);
+                frontends.add(bind(protocol, context, listener, acceptors, workers, catalog));
+                log.info(
+                        "{} listener on {}:{}, backend {}:{}/{}, policy version {}",
+                        protocol == Backend.Protocol.POSTGRESQL ? "PostgreSQL" : "MySQL",
+                        listener.host(),
+                        frontends.get(frontends.size() - 1).address().getPort(),
+                        backend.host(),
+                        backend.port(),
+                        backend.database(),
+                        policy.version());
+            }
+            return new CustosGateway(acceptors, workers, audit, frontends);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            shutdown(acceptors, workers, catalog, audit);
+            shutdown(acceptors, workers, frontends, audit);
             throw new IllegalStateException("interrupted while starting", e);
         } catch (RuntimeException e) {
-            shutdown(acceptors, workers, catalog, audit);
+            shutdown(acceptors, workers, frontends, audit);
             throw e;
         }
     }
 
-    /** The address the PostgreSQL listener is bound to. */
+    private static Frontend bind(
+            Backend.Protocol protocol,
+            GatewayContext context,
+            Listener listener,
+            EventLoopGroup acceptors,
+            EventLoopGroup workers,
+            CatalogCache catalog)
+            throws InterruptedException {
+        if (protocol == Backend.Protocol.POSTGRESQL) {
+            PostgresServer server = new PostgresServer(context, acceptors, workers);
+            return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog);
+        }
+        MySqlServer server = new MySqlServer(context, acceptors, workers);
+        return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog);
+    }
+
+    /** The address the PostgreSQL listener is bound to; throws when the policy names no PostgreSQL listener. */
     public InetSocketAddress postgresAddress() {
-        return postgresAddress;
+        return address(Backend.Protocol.POSTGRESQL)
+                .orElseThrow(() -> new IllegalStateException("no PostgreSQL listener is running"));
+    }
+
+    /** The address the MySQL listener is bound to, when the policy names one. */
+    public Optional<InetSocketAddress> mysqlAddress() {
+        return address(Backend.Protocol.MYSQL);
+    }
+
+    public Optional<InetSocketAddress> address(Backend.Protocol protocol) {
+        return frontends.stream()
+                .filter(frontend -> frontend.protocol() == protocol)
+                .map(Frontend::address)
+                .findFirst();
     }
 
     /** Stops accepting, closes every session and backend connection, flushes the audit trail. */
     @Override
     public void close() {
         log.info("stopping");
-        postgres.close();
-        shutdown(acceptors, workers, catalog, audit);
+        shutdown(acceptors, workers, frontends, audit);
     }
 
     private static void shutdown(
-            EventLoopGroup acceptors, EventLoopGroup workers, CatalogCache catalog, AuditLog audit) {
-        if (acceptors != null) {
-            acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-        if (workers != null) {
-            workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-        if (catalog != null) {
-            catalog.close();
-        }
+            EventLoopGroup acceptors, EventLoopGroup workers, List<Frontend> frontends, AuditLog audit) {
+        frontends.forEach(Frontend::close);
+        acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         try {
             audit.close();
         } catch (Exception e) {

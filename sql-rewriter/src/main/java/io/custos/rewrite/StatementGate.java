@@ -137,6 +137,8 @@ public final class StatementGate {
                     "innodb_index_stats",
                     "innodb_table_stats"));
 
+    private static final Pattern MYSQL_KILL = Pattern.compile("\\bKILL\\b", Pattern.CASE_INSENSITIVE);
+
     private final QueryMasker masker;
     private final Supplier<Catalog> catalog;
     private final LongSupplier catalogVersion;
@@ -359,6 +361,17 @@ public final class StatementGate {
 
     /** The MySQL checks that need no analysis, in the order of {@link #screen}, with the dialect's side channels. */
     private Optional<StatementVerdict> screenMySql(LexedStatement statement, Caller caller, MySqlMode mode) {
+        if (MYSQL_KILL.matcher(statement.normalized()).find()
+                || statement.verbs().stream()
+                        .anyMatch(verb -> MYSQL_KILL.matcher(verb.keywords()).find())) {
+            // The session answers a KILL sent on its own, for the caller's own connections only. One that reaches
+            // the gate was hidden (an executable comment, a later statement of the message, a prepared text) and
+            // would run with the gateway's account, which may end every session's backend thread.
+            return Optional.of(refuse(
+                    statement,
+                    "kill",
+                    "custos: KILL must be sent on its own, naming one of the caller's own connection ids"));
+        }
         Optional<StatementVerdict> rights = rights(statement, caller);
         if (rights.isPresent()) {
             return rights;

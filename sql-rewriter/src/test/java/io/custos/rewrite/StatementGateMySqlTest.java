@@ -352,12 +352,14 @@ class StatementGateMySqlTest {
                         "catalog-values",
                         "custos: EXPLAIN FOR CONNECTION shows"),
                 Arguments.of(
-                        "info_clerk",
-                        "select table_name from information_schema.tables",
-                        Decision.ALLOWED,
-                        null,
-                        null));
+                        "info_clerk", "select table_name from information_schema.tables", Decision.ALLOWED, null, null),
+                // A KILL the session did not see on its own would run with the gateway's account.
+                Arguments.of("it_engineer", "/*!KILL 5*/", Decision.REFUSED, "kill", KILL),
+                Arguments.of("it_engineer", "prepare s from 'kill query 5'", Decision.REFUSED, "kill", KILL),
+                Arguments.of("staff", "kill connection 12", Decision.REFUSED, "kill", KILL));
     }
+
+    private static final String KILL = "custos: KILL must be sent on its own";
 
     @ParameterizedTest
     @MethodSource("decisions")

@@ -16,10 +16,12 @@ import java.sql.Statement;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -36,8 +38,12 @@ public final class SampleData {
     public static final int PROJECT_COUNT = 20;
 
     private static final String POSTGRES_SCHEMA_RESOURCE = "/io/custos/cli/sample/postgres-schema.sql";
+    private static final String MYSQL_SCHEMA_RESOURCE = "/io/custos/cli/sample/mysql-schema.sql";
     private static final Pattern STATEMENT_END = Pattern.compile(";\\s*(?:\\R|$)");
     private static final int BATCH_ROWS = 1000;
+    /** Rows per multi-row INSERT on MySQL: 500 rows of at most 8 columns stay far below 65535 placeholders. */
+    private static final int MYSQL_ROWS_PER_INSERT = 500;
+
     private static final LocalDateTime FIRST_CUSTOMER_TIME = LocalDateTime.of(2023, 1, 1, 8, 0);
     private static final int CUSTOMER_SPAN_SECONDS = 2 * 365 * 24 * 3600;
 
@@ -81,7 +87,16 @@ public final class SampleData {
 
     /** The PostgreSQL DDL of the sample schema, one statement per element, without the terminating semicolons. */
     public static List<String> postgresSchemaStatements() {
-        String script = readResource(POSTGRES_SCHEMA_RESOURCE);
+        return schemaStatements(POSTGRES_SCHEMA_RESOURCE);
+    }
+
+    /** The MySQL and MariaDB DDL of the sample schema, one statement per element, without the semicolons. */
+    public static List<String> mysqlSchemaStatements() {
+        return schemaStatements(MYSQL_SCHEMA_RESOURCE);
+    }
+
+    private static List<String> schemaStatements(String resource) {
+        String script = readResource(resource);
         StringBuilder withoutComments = new StringBuilder();
         for (String line : script.split("\\R")) {
             if (!line.strip().startsWith("--")) {
@@ -97,19 +112,26 @@ public final class SampleData {
     /**
      * Creates the sample schema in the connection's current database and schema and inserts every row, in one
      * transaction. The identity sequence of {@code service_ticket} is moved past the inserted ids, so later inserts
-     * that leave {@code id} out work. PostgreSQL only.
+     * that leave {@code id} out work. PostgreSQL, MySQL and MariaDB, told apart by the connection's metadata; on
+     * MySQL the tables go into the connection's current database, and the DDL commits on its own (MySQL cannot roll
+     * it back), so only the rows are one transaction there.
      */
     public void load(Connection connection) throws SQLException {
         requireNonNull(connection, "connection is null");
+        boolean mysql = isMySql(connection);
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
         try {
             try (Statement statement = connection.createStatement()) {
-                for (String ddl : postgresSchemaStatements()) {
+                for (String ddl : mysql ? mysqlSchemaStatements() : postgresSchemaStatements()) {
                     statement.execute(ddl);
                 }
             }
-            insertRows(connection);
+            if (mysql) {
+                insertRowsMySql(connection);
+            } else {
+                insertRows(connection);
+            }
             connection.commit();
         } catch (SQLException | RuntimeException e) {
             connection.rollback();
@@ -209,6 +231,84 @@ public final class SampleData {
             try (Statement statement = connection.createStatement()) {
                 statement.execute("SELECT setval(pg_get_serial_sequence('service_ticket', 'id'), "
                         + tickets.get(tickets.size() - 1).id() + ")");
+            }
+        }
+    }
+
+    private static boolean isMySql(Connection connection) throws SQLException {
+        String product = connection.getMetaData().getDatabaseProductName();
+        if (product.equalsIgnoreCase("PostgreSQL")) {
+            return false;
+        }
+        if (product.equalsIgnoreCase("MySQL") || product.equalsIgnoreCase("MariaDB")) {
+            return true;
+        }
+        throw new SQLException("Cannot load the sample data into " + product + ": PostgreSQL, MySQL or MariaDB only");
+    }
+
+    /**
+     * The same rows as {@link #insertRows}, as multi-row INSERTs: one round trip per {@value #MYSQL_ROWS_PER_INSERT}
+     * rows whatever the driver's batch settings. AUTO_INCREMENT moves past the explicit ticket ids by itself.
+     */
+    private void insertRowsMySql(Connection connection) throws SQLException {
+        insertAllMySql(connection, "INSERT INTO project (id, name, city) VALUES ", 3, projects, row ->
+                new Object[] {row.id(), row.name(), row.city()});
+        insertAllMySql(
+                connection,
+                "INSERT INTO customer (id, project_id, name, id_card_no, mobile, home_address, employer, created_at)"
+                        + " VALUES ",
+                8,
+                customers,
+                row -> new Object[] {
+                    row.id(),
+                    row.projectId(),
+                    row.name(),
+                    row.idCardNo(),
+                    row.mobile(),
+                    row.homeAddress(),
+                    row.employer(),
+                    row.createdAt()
+                });
+        insertAllMySql(
+                connection,
+                "INSERT INTO customer_asset (customer_id, property_value, annual_income, vehicle_count) VALUES ",
+                4,
+                assets,
+                row -> new Object[] {row.customerId(), row.propertyValue(), row.annualIncome(), row.vehicleCount()});
+        insertAllMySql(
+                connection,
+                "INSERT INTO customer_bank (customer_id, bank_name, account_no, credit_card_no, investment_summary)"
+                        + " VALUES ",
+                5,
+                banks,
+                row -> new Object[] {
+                    row.customerId(), row.bankName(), row.accountNo(), row.creditCardNo(), row.investmentSummary()
+                });
+        insertAllMySql(
+                connection,
+                "INSERT INTO service_ticket (id, customer_id, category, content, status, created_at) VALUES ",
+                6,
+                tickets,
+                row -> new Object[] {
+                    row.id(), row.customerId(), row.category(), row.content(), row.status(), row.createdAt()
+                });
+    }
+
+    private static <T> void insertAllMySql(
+            Connection connection, String insertPrefix, int columns, List<T> rows, Function<T, Object[]> values)
+            throws SQLException {
+        String rowPlaceholders = "(" + String.join(", ", Collections.nCopies(columns, "?")) + ")";
+        for (int from = 0; from < rows.size(); from += MYSQL_ROWS_PER_INSERT) {
+            List<T> chunk = rows.subList(from, Math.min(rows.size(), from + MYSQL_ROWS_PER_INSERT));
+            String sql = insertPrefix + String.join(", ", Collections.nCopies(chunk.size(), rowPlaceholders));
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                int index = 1;
+                for (T row : chunk) {
+                    for (Object value : values.apply(row)) {
+                        statement.setObject(index++, value);
+                    }
+                }
+                statement.executeUpdate();
             }
         }
     }

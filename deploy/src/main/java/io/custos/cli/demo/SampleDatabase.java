@@ -6,11 +6,12 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
- * Prepares a PostgreSQL server for the demo and the tests: the {@code custos_demo} database, the gateway's own
- * login role, the sample data, and the grants the gateway needs. Shared by the embedded server and by a server in a
- * container.
+ * Prepares a PostgreSQL or MySQL/MariaDB server for the demo and the tests: the {@code custos_demo} database, the
+ * gateway's own login, the sample data, and the grants the gateway needs. Shared by the embedded servers and by
+ * servers in a container.
  */
 public final class SampleDatabase {
     public static final String DATABASE = "custos_demo";
@@ -57,6 +58,33 @@ public final class SampleDatabase {
         }
     }
 
+    /**
+     * On a MySQL or MariaDB connection with every privilege: creates {@link #DATABASE} (utf8mb4, binary collation,
+     * so that text compares as under PostgreSQL's C collation) and the gateway's login at each of {@code hosts}
+     * ({@code 127.0.0.1} and {@code localhost} on the same machine, {@code %} behind a container's network), with
+     * a {@code mysql_native_password} password and every privilege on {@link #DATABASE}, nothing else.
+     * MariaDB syntax ({@code IDENTIFIED VIA}).
+     */
+    public static void createMySqlDatabaseAndGatewayUser(Connection root, String gatewayPassword, List<String> hosts)
+            throws SQLException {
+        requireNonNull(gatewayPassword, "gatewayPassword is null");
+        try (Statement statement = root.createStatement()) {
+            statement.execute("CREATE DATABASE " + DATABASE + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+            for (String host : hosts) {
+                String account = literal(GATEWAY_USER) + "@" + literal(host);
+                statement.execute("CREATE USER " + account + " IDENTIFIED VIA mysql_native_password USING PASSWORD("
+                        + literal(gatewayPassword) + ")");
+                statement.execute("GRANT ALL PRIVILEGES ON " + DATABASE + ".* TO " + account);
+            }
+        }
+    }
+
+    /** On a MySQL or MariaDB connection with every privilege: loads the sample data into {@link #DATABASE}. */
+    public static void loadMySql(Connection root, SampleData data) throws SQLException {
+        root.setCatalog(DATABASE);
+        data.load(root);
+    }
+
     /** Sets a role's password (SCRAM-SHA-256). */
     public static void setPassword(Connection superuser, String role, String password) throws SQLException {
         try (Statement statement = superuser.createStatement()) {
@@ -65,7 +93,10 @@ public final class SampleDatabase {
         }
     }
 
-    /** A SQL string literal; DDL takes no bind parameters. */
+    /**
+     * A SQL string literal; DDL takes no bind parameters. MySQL reads it the same way as long as it holds no
+     * backslash, which the names and generated passwords used here never do.
+     */
     static String literal(String value) {
         return "'" + value.replace("'", "''") + "'";
     }

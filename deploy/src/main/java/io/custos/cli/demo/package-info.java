@@ -1,5 +1,5 @@
 /**
- * The sample control-system database shared by the demo and the tests: its schema, synthetic data generated from a
- * fixed seed, and an embedded PostgreSQL server that holds it.
+ * The sample control-system database shared by the demo and the tests: its schema in the PostgreSQL and MySQL
+ * dialects, synthetic data generated from a fixed seed, and the embedded PostgreSQL and MariaDB servers that hold it.
  */
 package io.custos.cli.demo;

@@ -148,6 +148,17 @@ class SampleDataTest {
     }
 
     @Test
+    void mysqlSchemaStatements_createTheSameFiveTablesWithInnoDbAndUtf8mb4() {
+        assertThat(SampleData.mysqlSchemaStatements())
+                .hasSize(5)
+                .allSatisfy(statement -> assertThat(statement)
+                        .startsWith("CREATE TABLE")
+                        .endsWith("ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin"))
+                .extracting(statement -> statement.split("\\s+")[2])
+                .containsExactly("project", "customer", "customer_asset", "customer_bank", "service_ticket");
+    }
+
+    @Test
     void generate_rejectsNegativeCount() {
         assertThatThrownBy(() -> SampleData.generate(-1))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -1,2 +1,5 @@
-/** Support for tests that need a real database: one PostgreSQL server with the sample data per test JVM. */
+/**
+ * Support for tests that need a real database: one PostgreSQL server and one MariaDB server with the sample data per
+ * test JVM.
+ */
 package io.custos.cli.support;

@@ -1,0 +1,1279 @@
+package io.custos.proxy.mysql;
+
+import io.custos.policy.Backend;
+import io.custos.policy.Policy;
+import io.custos.policy.Role;
+import io.custos.policy.StatementClass;
+import io.custos.policy.User;
+import io.custos.proxy.CustosException;
+import io.custos.proxy.ErrorCode;
+import io.custos.proxy.GatewayContext;
+import io.custos.proxy.audit.AuditContext;
+import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.session.SessionRegistry.CancelKey;
+import io.custos.rewrite.Caller;
+import io.custos.rewrite.Decision;
+import io.custos.rewrite.Digests;
+import io.custos.rewrite.MySqlMode;
+import io.custos.rewrite.StatementVerdict;
+import io.custos.rewrite.Verdict;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection speaking the MySQL protocol, from the gateway's HandshakeV10 to COM_QUIT.
+ *
+ * <p>States: {@code HANDSHAKE} (waiting for the HandshakeResponse41), {@code AUTHENTICATING} (mysql_native_password or
+ * caching_sha2_password against the policy's verifiers, auth switches included; COM_CHANGE_USER comes back here),
+ * {@code CONNECTING} (the session's own backend connection logs in with the gateway's account, then an internal query
+ * reads the session's sql_mode, character set and schema), {@code READY} (commands are gated and relayed),
+ * {@code CLOSED}.
+ *
+ * <p>Concurrency: the client channel and its backend channel share one event loop, so every method here runs on that
+ * thread; nothing is shared with other sessions except through {@link GatewayContext} and {@link MySqlServer}.
+ *
+ * <p>Relay: each command that passes the gate is forwarded (rewritten when masks apply) and queued as a
+ * {@link MySqlCommand}; each backend packet is forwarded as received, its sequence id shifted to the client's, after
+ * its command has read the framing for the audit trail. A refusal is the gateway's own ERR, queued behind the
+ * responses still due so that a pipelining client gets its answers in order. Commands that change how the gate must
+ * read text (SET sql_mode, SET NAMES, USE …) are followed by an internal query whose answer the gateway consumes; the
+ * client's next commands wait, unread, until it is in. A client that stops reading stops the backend's reads and the
+ * other way round.
+ */
+final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBackend.Handler {
+    private static final Logger log = LoggerFactory.getLogger(MySqlSession.class);
+
+    static final String PROTOCOL = "mysql";
+    static final int ER_ACCESS_DENIED = 1045;
+    static final int ER_BAD_DB = 1049;
+    static final int ER_UNKNOWN_COMMAND = 1047;
+    static final int ER_KILL_DENIED = 1095;
+    static final int ER_TABLEACCESS_DENIED = 1142;
+    static final int CR_SERVER_LOST = 2013;
+
+    private static final String SESSION_QUERY = "SELECT @@SESSION.sql_mode, @@SESSION.character_set_client, DATABASE()";
+
+    /** Statements after which the session's sql_mode, character set or schema may have changed. */
+    private static final Pattern SESSION_CHANGE =
+            Pattern.compile("(?i)sql_mode|\\bnames\\b|character[\\s_]+set|\\bcharset\\b|\\bcollation|\\buse\\b");
+
+    /** {@code KILL [HARD|SOFT] [CONNECTION|QUERY] [ID] n}, MariaDB's and MySQL's forms. */
+    private static final Pattern KILL = Pattern.compile(
+            "(?is)KILL\\s+(?:(?:HARD|SOFT)\\s+)?(?:(QUERY|CONNECTION)\\s+)?(?:ID\\s+)?(\\d{1,19})\\s*;?\\s*");
+
+    private static final Pattern KILL_VERB = Pattern.compile("(?is)KILL\\b.*");
+
+    private enum State {
+        HANDSHAKE,
+        AUTHENTICATING,
+        CONNECTING,
+        READY,
+        CLOSED
+    }
+
+    /** Where a caching_sha2_password exchange stands. */
+    private enum AuthStep {
+        RESPONSE,
+        FULL_AUTH,
+        ENCRYPTED_PASSWORD
+    }
+
+    private record Prepared(StatementVerdict verdict, boolean changesSession) {}
+
+    private final GatewayContext context;
+    private final MySqlServer server;
+    private final Deque<MySqlCommand> pending = new ArrayDeque<>();
+    private final Deque<MySqlPacket> held = new ArrayDeque<>();
+    private final Map<Long, Prepared> prepared = new HashMap<>();
+    private final long startNanos = System.nanoTime();
+
+    private State state = State.HANDSHAKE;
+    private Channel client;
+    private CancelKey cancelKey;
+    private AuditContext audit;
+    private Policy policy;
+    private Role role;
+    private Caller caller;
+    private int capabilities;
+    private byte[] handshakeScramble;
+    private MySqlBackend backend;
+    private boolean backendWritable = true;
+
+    // Authentication in progress (login or COM_CHANGE_USER).
+    private String authUserName;
+    private User authUser;
+    private String authPlugin;
+    private byte[] authScramble;
+    private AuthStep authStep;
+    private int authSequenceId;
+    private boolean changingUser;
+    private String requestedDatabase;
+    private int collation = MySqlCodec.DEFAULT_COLLATION;
+
+    // What the gate needs to read statements as the server does.
+    private MySqlMode mode = MySqlMode.DEFAULT;
+    private String charsetName = "utf8mb4";
+    private Charset charset = StandardCharsets.UTF_8;
+    private String schema;
+
+    private boolean refreshing;
+    private boolean killing;
+    private boolean discardingParts;
+    private Prepared lastPrepared;
+    private boolean lastPrepareRefused;
+
+    MySqlSession(GatewayContext context, MySqlServer server) {
+        this.context = context;
+        this.server = server;
+    }
+
+    @Override
+    public long sessionId() {
+        return cancelKey == null ? 0 : cancelKey.sessionId();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        cancelKey = context.sessions().newSession();
+        audit = AuditContext.connection(cancelKey.sessionId(), address(client), PROTOCOL);
+        policy = context.policy().get();
+        context.audit().record(AuditRecord.connect(audit, policy.version()));
+        log.debug("[{}] connection from {}", sessionId(), audit.clientAddress());
+        handshakeScramble = MySqlAuth.scramble(context.random());
+        MySqlCodec.write(client, handshake(), 0);
+        client.flush();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        MySqlPacket packet = (MySqlPacket) message;
+        try {
+            switch (state) {
+                case HANDSHAKE -> onHandshakeResponse(packet);
+                case AUTHENTICATING -> onAuthData(packet);
+                case CONNECTING -> hold(packet);
+                case READY -> onClientPacket(packet);
+                case CLOSED -> packet.release();
+            }
+        } catch (CustosException e) {
+            packet.release();
+            fatal(e.code().mysqlErrorNumber(), e.code().sqlState(), e.getMessage());
+        } catch (RuntimeException e) {
+            packet.release();
+            log.debug("[{}] malformed packet: {}", sessionId(), e.toString());
+            fatal(ErrorCode.PROTOCOL_VIOLATION.mysqlErrorNumber(), "08S01", "custos: malformed packet");
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (backend != null) {
+            backend.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (backend != null) {
+            backend.setAutoRead(client.isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        state = State.CLOSED;
+        context.sessions().unregister(cancelKey);
+        server.unregisterKillTarget(sessionId());
+        if (backend != null) {
+            backend.close();
+        }
+        held.forEach(MySqlPacket::release);
+        held.clear();
+        pending.forEach(command -> {
+            if (command.reply != null) {
+                command.reply.release();
+            }
+        });
+        pending.clear();
+        prepared.clear();
+        long micros = (System.nanoTime() - startNanos) / 1_000;
+        context.audit().record(AuditRecord.disconnect(audit, micros, policy.version()));
+        log.debug("[{}] closed", sessionId());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof CustosException custos) {
+            fatal(custos.code().mysqlErrorNumber(), "08S01", custos.getMessage());
+            return;
+        }
+        log.debug("[{}] connection error: {}", sessionId(), root.toString());
+        ctx.close();
+    }
+
+    // ---- handshake and authentication
+
+    /**
+     * HandshakeV10: {@code int<1> 10, string<NUL> server version, int<4> connection id, string[8] scramble part 1,
+     * int<1> 0, int<2> capabilities (low), int<1> collation, int<2> status, int<2> capabilities (high), int<1> 21,
+     * string[10] 0, string[13] scramble part 2 and NUL, string<NUL> auth plugin}.
+     */
+    private ByteBuf handshake() {
+        ByteBuf payload = client.alloc().buffer(128);
+        payload.writeByte(10);
+        MySqlCodec.writeNulString(payload, server.serverVersion());
+        payload.writeIntLE(cancelKey.sessionId());
+        payload.writeBytes(handshakeScramble, 0, 8);
+        payload.writeByte(0);
+        payload.writeShortLE(MySqlCodec.GATEWAY_CAPABILITIES & 0xFFFF);
+        payload.writeByte(MySqlCodec.DEFAULT_COLLATION);
+        payload.writeShortLE(MySqlCodec.SERVER_STATUS_AUTOCOMMIT);
+        payload.writeShortLE(MySqlCodec.GATEWAY_CAPABILITIES >>> 16);
+        payload.writeByte(MySqlAuth.SCRAMBLE_BYTES + 1);
+        payload.writeZero(10);
+        payload.writeBytes(handshakeScramble, 8, MySqlAuth.SCRAMBLE_BYTES - 8);
+        payload.writeByte(0);
+        MySqlCodec.writeNulString(payload, MySqlCodec.CACHING_SHA2_PASSWORD);
+        return payload;
+    }
+
+    /**
+     * HandshakeResponse41: {@code int<4> capabilities, int<4> max packet size, int<1> collation, string[23] 0,
+     * string<NUL> user, auth response (length-encoded, or int<1> length), [string<NUL> database], [string<NUL> auth
+     * plugin], [connection attributes]}. A 32-byte packet with CLIENT_SSL set is an SSL request.
+     */
+    private void onHandshakeResponse(MySqlPacket packet) {
+        authSequenceId = packet.sequenceId();
+        ByteBuf payload = packet.payload();
+        try {
+            if (payload.readableBytes() < 4) {
+                throw new IllegalArgumentException("short handshake response");
+            }
+            int clientCapabilities = payload.readIntLE();
+            if ((clientCapabilities & MySqlCodec.CLIENT_SSL) != 0 && payload.readableBytes() <= 28) {
+                fatal(
+                        ErrorCode.FEATURE_NOT_SUPPORTED.mysqlErrorNumber(),
+                        "08004",
+                        "custos: TLS is not supported by the gateway yet; connect without TLS");
+                return;
+            }
+            if ((clientCapabilities & MySqlCodec.CLIENT_PROTOCOL_41) == 0) {
+                fatal(
+                        ErrorCode.FEATURE_NOT_SUPPORTED.mysqlErrorNumber(),
+                        "08004",
+                        "custos: the client does not support protocol 4.1");
+                return;
+            }
+            capabilities = clientCapabilities & MySqlCodec.GATEWAY_CAPABILITIES;
+            payload.skipBytes(4);
+            collation = payload.readUnsignedByte();
+            payload.skipBytes(23);
+            String userName = MySqlCodec.readNulString(payload, StandardCharsets.UTF_8);
+            byte[] response = readAuthResponse(payload, clientCapabilities);
+            String database = null;
+            if ((clientCapabilities & MySqlCodec.CLIENT_CONNECT_WITH_DB) != 0 && payload.isReadable()) {
+                database = MySqlCodec.readNulString(payload, StandardCharsets.UTF_8);
+            }
+            String plugin = MySqlCodec.NATIVE_PASSWORD;
+            if ((clientCapabilities & MySqlCodec.CLIENT_PLUGIN_AUTH) != 0 && payload.isReadable()) {
+                plugin = MySqlCodec.readNulString(payload, StandardCharsets.UTF_8);
+            }
+            if ((clientCapabilities & MySqlCodec.CLIENT_CONNECT_ATTRS) != 0 && payload.isReadable()) {
+                long attributeBytes = MySqlCodec.readLengthEncoded(payload);
+                log.debug("[{}] client sent {} bytes of connection attributes", sessionId(), attributeBytes);
+            }
+            requestedDatabase = database == null || database.isEmpty() ? null : database;
+            state = State.AUTHENTICATING;
+            startAuthentication(userName, plugin, response, handshakeScramble);
+        } finally {
+            packet.release();
+        }
+    }
+
+    private static byte[] readAuthResponse(ByteBuf payload, int clientCapabilities) {
+        if ((clientCapabilities & MySqlCodec.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA) != 0) {
+            return MySqlCodec.readLengthEncodedBytes(payload);
+        }
+        if ((clientCapabilities & MySqlCodec.CLIENT_SECURE_CONNECTION) != 0) {
+            byte[] response = new byte[payload.readUnsignedByte()];
+            payload.readBytes(response);
+            return response;
+        }
+        return MySqlCodec.readNulBytes(payload);
+    }
+
+    /**
+     * The first auth response, from the handshake or COM_CHANGE_USER. The gateway keeps no SHA256(SHA256(password)), so
+     * caching_sha2_password always takes the full path; mysql_native_password is checked when the user has a native
+     * verifier (an unknown user is treated as one that has, so the answer reveals nothing); any other plugin, and
+     * native for a user without that verifier, is switched to caching_sha2_password.
+     */
+    private void startAuthentication(String userName, String plugin, byte[] response, byte[] scramble) {
+        authUserName = userName;
+        authUser = policy.user(userName).filter(User::enabled).orElse(null);
+        audit = audit.requested(userName, requestedDatabase);
+        authScramble = scramble;
+        authStep = AuthStep.RESPONSE;
+        boolean nativeAvailable =
+                authUser == null || authUser.mysqlNativeVerifier().isPresent();
+        if (plugin.equals(MySqlCodec.NATIVE_PASSWORD) && nativeAvailable) {
+            authPlugin = MySqlCodec.NATIVE_PASSWORD;
+            checkNative(response);
+            return;
+        }
+        if (plugin.equals(MySqlCodec.CACHING_SHA2_PASSWORD)) {
+            authPlugin = MySqlCodec.CACHING_SHA2_PASSWORD;
+            askForFullAuthentication();
+            return;
+        }
+        switchTo(MySqlCodec.CACHING_SHA2_PASSWORD);
+    }
+
+    /** AuthSwitchRequest: {@code 0xFE, string<NUL> plugin, scramble, 0x00}, with a fresh scramble. */
+    private void switchTo(String plugin) {
+        authPlugin = plugin;
+        authScramble = MySqlAuth.scramble(context.random());
+        authStep = AuthStep.RESPONSE;
+        ByteBuf payload = client.alloc().buffer(64);
+        payload.writeByte(MySqlCodec.EOF);
+        MySqlCodec.writeNulString(payload, plugin);
+        payload.writeBytes(authScramble).writeByte(0);
+        sendAuth(payload);
+    }
+
+    private void onAuthData(MySqlPacket packet) {
+        authSequenceId = packet.sequenceId();
+        byte[] data = new byte[packet.payload().readableBytes()];
+        packet.payload().readBytes(data);
+        packet.release();
+        if (authPlugin.equals(MySqlCodec.NATIVE_PASSWORD)) {
+            checkNative(data);
+            return;
+        }
+        switch (authStep) {
+            case RESPONSE -> askForFullAuthentication();
+            case FULL_AUTH -> onFullAuthentication(data);
+            case ENCRYPTED_PASSWORD -> checkEncrypted(data);
+        }
+    }
+
+    /** AuthMoreData {@code 0x01 0x04}: perform full authentication. */
+    private void askForFullAuthentication() {
+        authStep = AuthStep.FULL_AUTH;
+        sendAuth(client.alloc().buffer(2).writeByte(MySqlCodec.AUTH_MORE_DATA).writeByte(4));
+    }
+
+    /** 0x02 asks for the public key; 256 bytes are the password already encrypted; anything else is cleartext. */
+    private void onFullAuthentication(byte[] data) {
+        if (data.length == 1 && data[0] == 2) {
+            authStep = AuthStep.ENCRYPTED_PASSWORD;
+            byte[] pem = server.publicKeyPem().getBytes(StandardCharsets.US_ASCII);
+            sendAuth(client.alloc()
+                    .buffer(pem.length + 1)
+                    .writeByte(MySqlCodec.AUTH_MORE_DATA)
+                    .writeBytes(pem));
+            return;
+        }
+        if (data.length == MySqlAuth.RSA_KEY_BITS / 8) {
+            checkEncrypted(data);
+            return;
+        }
+        Arrays.fill(data, (byte) 0);
+        deny("cleartext password without TLS", true);
+    }
+
+    private void checkEncrypted(byte[] data) {
+        String password = MySqlAuth.decryptPassword(server.rsaKeys().getPrivate(), data, authScramble);
+        boolean matches = password != null
+                && MySqlAuth.matches(authUser == null ? server.decoyVerifier() : authUser.verifier(), password)
+                && authUser != null;
+        if (matches) {
+            onAuthenticated();
+            return;
+        }
+        deny(password == null ? "password could not be decrypted" : "wrong password", true);
+    }
+
+    private void checkNative(byte[] response) {
+        boolean matches = authUser != null
+                && authUser.mysqlNativeVerifier()
+                        .map(verifier -> verifier.verify(authScramble, response))
+                        .orElse(false);
+        if (matches) {
+            onAuthenticated();
+            return;
+        }
+        deny(response.length == 0 ? "no password given" : "wrong password", response.length > 0);
+    }
+
+    private void sendAuth(ByteBuf payload) {
+        authSequenceId = MySqlCodec.write(client, payload, authSequenceId + 1);
+        client.flush();
+    }
+
+    /** Unknown user, disabled user or wrong password: one answer for all, ERR 1045, then close. */
+    private void deny(String why, boolean passwordGiven) {
+        String reason = "Access denied for user '" + authUserName + "'@'" + host() + "' (using password: "
+                + (passwordGiven ? "YES" : "NO") + ")";
+        context.audit().record(AuditRecord.authFailed(audit, reason + ": " + why, "28000", policy.version()));
+        log.info("[{}] authentication failed for user '{}' from {}", sessionId(), authUserName, audit.clientAddress());
+        fatal(ER_ACCESS_DENIED, "28000", reason);
+    }
+
+    private void onAuthenticated() {
+        role = policy.role(authUser);
+        Backend backendConfig = policy.backend(Backend.Protocol.MYSQL)
+                .orElseThrow(() -> new CustosException(ErrorCode.INTERNAL, "no MySQL backend is configured"));
+        String database = requestedDatabase == null ? backendConfig.database() : requestedDatabase;
+        schema = database;
+        audit = audit.authenticated(authUserName, role.name(), database);
+        context.audit().record(AuditRecord.authOk(audit, policy.version()));
+        caller = newCaller();
+        log.debug("[{}] user '{}' (role {}) authenticated", sessionId(), authUserName, role.name());
+        state = State.CONNECTING;
+        if (changingUser) {
+            backend.changeUser(collation, database);
+            return;
+        }
+        backend = new MySqlBackend(this, backendConfig, client.eventLoop(), capabilities, collation, database);
+        backend.connect();
+    }
+
+    private Caller newCaller() {
+        return new Caller(
+                authUserName,
+                role,
+                policy.classification(),
+                policy.version(),
+                schema == null ? List.of() : List.of(schema));
+    }
+
+    // ---- callbacks from the backend connection
+
+    @Override
+    public void onBackendReady() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (!changingUser) {
+            server.serverVersion(backend.serverVersion());
+            context.sessions().register(cancelKey, () -> client.eventLoop().execute(this::killOwnQuery));
+        }
+        server.registerKillTarget(sessionId(), authUserName, backend.threadId());
+        refreshSession(() -> {
+            changingUser = false;
+            state = State.READY;
+            MySqlCodec.write(
+                    client, MySqlCodec.ok(client.alloc(), MySqlCodec.SERVER_STATUS_AUTOCOMMIT), authSequenceId + 1);
+            client.flush();
+            drainHeld();
+        });
+    }
+
+    @Override
+    public void onBackendFailed(int errorCode, String message) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        if (errorCode == ER_BAD_DB) {
+            fatal(ER_BAD_DB, "42000", message);
+            return;
+        }
+        log.warn(
+                "[{}] cannot open a backend connection for user '{}': {}; check the policy's MySQL backend settings "
+                        + "and that the database is up",
+                sessionId(),
+                authUserName,
+                message);
+        fatal(CR_SERVER_LOST, "HY000", "custos: cannot connect to the database");
+    }
+
+    @Override
+    public void onBackendClosed() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        log.info("[{}] backend connection closed by the database", sessionId());
+        MySqlCommand head = firstBackendCommand();
+        fatal(
+                CR_SERVER_LOST,
+                "HY000",
+                "custos: the database closed the connection",
+                head == null ? 0 : head.nextSequenceId);
+    }
+
+    @Override
+    public void onBackendReadComplete() {
+        client.flush();
+    }
+
+    @Override
+    public void onBackendWritable(boolean writable) {
+        backendWritable = writable;
+        updateClientAutoRead();
+    }
+
+    /** A packet from the backend once logged in: let its command read it, then forward it or keep it. */
+    @Override
+    public void onBackendPacket(MySqlPacket packet) {
+        MySqlCommand head = firstBackendCommand();
+        if (head == null || state == State.CLOSED) {
+            log.debug("[{}] backend packet with no command pending dropped: {}", sessionId(), packet);
+            packet.release();
+            return;
+        }
+        MySqlCommand.Step step = MySqlCommand.Step.CONTINUE;
+        if (packet.first()) {
+            try {
+                step = head.read(packet.payload());
+            } catch (RuntimeException e) {
+                packet.release();
+                log.warn("[{}] unexpected response from the database: {}", sessionId(), e.toString());
+                fatal(CR_SERVER_LOST, "HY000", "custos: unexpected response from the database", head.nextSequenceId);
+                return;
+            }
+        }
+        if (head.kind == MySqlCommand.Kind.INTERNAL) {
+            packet.release();
+        } else {
+            onStep(head, step, packet.payload());
+            int sequenceId = (packet.sequenceId() + head.sequenceOffset) & 0xFF;
+            head.nextSequenceId = sequenceId + 1;
+            MySqlCodec.writePart(client, packet.payload(), sequenceId);
+        }
+        if (head.finished() && packet.last()) {
+            pending.pollFirst();
+            if (head.kind == MySqlCommand.Kind.INTERNAL) {
+                head.onInternalResult.accept(step == MySqlCommand.Step.ERROR ? null : head.firstRow);
+            }
+            flushReplies();
+            drainHeld();
+        }
+    }
+
+    private MySqlCommand firstBackendCommand() {
+        for (MySqlCommand command : pending) {
+            if (command.kind != MySqlCommand.Kind.REPLY) {
+                return command;
+            }
+        }
+        return null;
+    }
+
+    /** Audit bookkeeping for one response step. */
+    private void onStep(MySqlCommand head, MySqlCommand.Step step, ByteBuf payload) {
+        switch (step) {
+            case OK -> completeResult(head, head.affectedRows, true);
+            case RESULT_END -> completeResult(head, head.rows, false);
+            case ERROR -> {
+                StatementVerdict statement = head.current();
+                if (statement != null) {
+                    auditFailed(statement, MySqlCodec.errorSqlState(payload), MySqlCodec.errorCode(payload), head);
+                }
+            }
+            case PREPARED -> {
+                if (lastPrepared != null) {
+                    prepared.put(head.statementId(), lastPrepared);
+                }
+            }
+            case CONTINUE -> {}
+        }
+    }
+
+    /**
+     * One result (OK or result set) is complete. Each ends a statement, except the result sets of a CALL, which end
+     * with the CALL's own OK, and the results beyond the last statement the gate counted, which belong to it.
+     */
+    private void completeResult(MySqlCommand head, long rows, boolean ok) {
+        StatementVerdict statement = head.current();
+        if (statement == null) {
+            return;
+        }
+        head.rowsSoFar += rows;
+        boolean statementEnds;
+        if (head.finished()) {
+            statementEnds = true;
+        } else if (head.next >= head.statements.size() - 1) {
+            statementEnds = false;
+        } else {
+            statementEnds = ok || !isCall(statement);
+        }
+        if (!statementEnds) {
+            return;
+        }
+        auditCompleted(statement, head.rowsSoFar, head.elapsedMicros());
+        head.next++;
+        head.rowsSoFar = 0;
+        head.startNanos = System.nanoTime();
+    }
+
+    private static boolean isCall(StatementVerdict statement) {
+        String text = statement.sql().stripLeading();
+        return text.regionMatches(true, 0, "CALL", 0, 4);
+    }
+
+    // ---- commands once ready
+
+    private void onClientPacket(MySqlPacket packet) {
+        if (!held.isEmpty() || mustWait(packet)) {
+            hold(packet);
+            return;
+        }
+        onCommand(packet);
+    }
+
+    /** Whether a command must wait: the session is being re-read, a KILL runs, or CHANGE_USER needs quiet. */
+    private boolean mustWait(MySqlPacket packet) {
+        if (!packet.first()) {
+            return false;
+        }
+        return refreshing || killing || (packet.header() == MySqlCodec.COM_CHANGE_USER && !pending.isEmpty());
+    }
+
+    private void hold(MySqlPacket packet) {
+        held.addLast(packet);
+        updateClientAutoRead();
+    }
+
+    /**
+     * Runs the commands that waited, as far as they may run now. It is called from the backend's side (a response
+     * ended, a KILL finished), where no client read will flush what it writes, so it flushes the backend itself.
+     */
+    private void drainHeld() {
+        boolean ran = false;
+        while (state == State.READY && !held.isEmpty() && !mustWait(held.peekFirst())) {
+            onCommand(held.pollFirst());
+            ran = true;
+        }
+        if (ran && backend != null) {
+            backend.flush();
+        }
+        updateClientAutoRead();
+    }
+
+    private void updateClientAutoRead() {
+        if (client != null) {
+            client.config().setAutoRead(backendWritable && held.isEmpty());
+        }
+    }
+
+    private void onCommand(MySqlPacket packet) {
+        if (!packet.first()) {
+            onContinuation(packet);
+            return;
+        }
+        int command = packet.header();
+        switch (command) {
+            case MySqlCodec.COM_QUIT -> onQuit(packet);
+            case MySqlCodec.COM_QUERY -> onQuery(packet);
+            case MySqlCodec.COM_STMT_PREPARE -> onPrepare(packet);
+            case MySqlCodec.COM_STMT_EXECUTE -> onExecute(packet);
+            case MySqlCodec.COM_STMT_SEND_LONG_DATA, MySqlCodec.COM_STMT_CLOSE -> onStatementMessage(packet);
+            case MySqlCodec.COM_STMT_FETCH -> forward(packet, MySqlCommand.Kind.FETCH, List.of());
+            case MySqlCodec.COM_STMT_RESET,
+                    MySqlCodec.COM_PING,
+                    MySqlCodec.COM_SET_OPTION,
+                    MySqlCodec.COM_STATISTICS -> forward(packet, MySqlCommand.Kind.SINGLE, List.of());
+            case MySqlCodec.COM_FIELD_LIST -> forward(packet, MySqlCommand.Kind.FIELD_LIST, List.of());
+            case MySqlCodec.COM_INIT_DB -> onInitDb(packet);
+            case MySqlCodec.COM_RESET_CONNECTION -> onResetConnection(packet);
+            case MySqlCodec.COM_CHANGE_USER -> onChangeUser(packet);
+            case MySqlCodec.COM_PROCESS_KILL -> onProcessKill(packet);
+            default -> {
+                int sequenceId = packet.sequenceId();
+                packet.release();
+                reply(sequenceId, MySqlCodec.err(client.alloc(), ER_UNKNOWN_COMMAND, "08S01", "Unknown command"));
+            }
+        }
+    }
+
+    /** A later part of a command the gateway relays part by part. */
+    private void onContinuation(MySqlPacket packet) {
+        if (discardingParts) {
+            discardingParts = !packet.last();
+            packet.release();
+            return;
+        }
+        MySqlCommand last = pending.peekLast();
+        if (packet.last() && last != null && last.kind == MySqlCommand.Kind.EXECUTE) {
+            last.nextSequenceId = packet.sequenceId() + 1;
+        }
+        backend.writePart(packet.payload(), packet.sequenceId());
+    }
+
+    private void onQuit(MySqlPacket packet) {
+        packet.release();
+        state = State.CLOSED;
+        backend.quit();
+        client.close();
+    }
+
+    private void onQuery(MySqlPacket packet) {
+        int sequenceId = packet.sequenceId();
+        String sql = statementText(packet.payload());
+        if (sql == null) {
+            packet.release();
+            refuseUnaudited(sequenceId, unreadableMessage());
+            return;
+        }
+        if (!context.audit().healthy()) {
+            packet.release();
+            refuseUnaudited(sequenceId, auditUnavailableMessage());
+            return;
+        }
+        String leading = withoutLeadingComments(sql);
+        if (KILL_VERB.matcher(leading).matches()) {
+            packet.release();
+            onKillStatement(sequenceId, leading, sql);
+            return;
+        }
+        Verdict verdict = context.gate().checkMySql(sql, caller, mode);
+        if (verdict.refused()) {
+            packet.release();
+            refuse(sequenceId, verdict.refusal().orElseThrow());
+            return;
+        }
+        ByteBuf payload = commandPayload(packet, MySqlCodec.COM_QUERY, sql, verdict.sql());
+        if (payload == null) {
+            refuseUnaudited(sequenceId, unreadableMessage());
+            return;
+        }
+        send(payload, sequenceId, MySqlCommand.Kind.QUERY, verdict.statements());
+        if (SESSION_CHANGE.matcher(sql).find()) {
+            refreshSession(null);
+        }
+    }
+
+    /** COM_STMT_PREPARE: gated like COM_QUERY; the verdict is kept under the statement id the backend returns. */
+    private void onPrepare(MySqlPacket packet) {
+        int sequenceId = packet.sequenceId();
+        String sql = statementText(packet.payload());
+        if (sql == null || !context.audit().healthy()) {
+            packet.release();
+            lastPrepareRefused = true;
+            refuseUnaudited(sequenceId, sql == null ? unreadableMessage() : auditUnavailableMessage());
+            return;
+        }
+        Verdict verdict = context.gate().checkMySql(sql, caller, mode);
+        if (verdict.refused()) {
+            packet.release();
+            lastPrepareRefused = true;
+            refuse(sequenceId, verdict.refusal().orElseThrow());
+            return;
+        }
+        ByteBuf payload = commandPayload(packet, MySqlCodec.COM_STMT_PREPARE, sql, verdict.sql());
+        if (payload == null) {
+            lastPrepareRefused = true;
+            refuseUnaudited(sequenceId, unreadableMessage());
+            return;
+        }
+        StatementVerdict statement =
+                verdict.statements().isEmpty() ? null : verdict.statements().get(0);
+        lastPrepared = statement == null
+                ? null
+                : new Prepared(statement, SESSION_CHANGE.matcher(sql).find());
+        lastPrepareRefused = false;
+        send(payload, sequenceId, MySqlCommand.Kind.PREPARE, statement == null ? List.of() : List.of(statement));
+    }
+
+    /**
+     * COM_STMT_EXECUTE: {@code 0x17, int<4> statement id, …}. MariaDB takes id 0xFFFFFFFF for the statement prepared
+     * last, which a pipelining client sends right behind its COM_STMT_PREPARE: if that prepare was refused, the
+     * execute must not reach the server, where it would run the statement prepared before.
+     */
+    private void onExecute(MySqlPacket packet) {
+        long id = packet.payload().getUnsignedIntLE(packet.payload().readerIndex() + 1);
+        boolean lastPreparedId = id == 0xFFFFFFFFL;
+        if (lastPreparedId && lastPrepareRefused) {
+            int sequenceId = packet.sequenceId();
+            discardingParts = !packet.last();
+            packet.release();
+            refuseUnaudited(sequenceId, "custos: the statement to execute was refused when it was prepared");
+            return;
+        }
+        Prepared statement = lastPreparedId ? lastPrepared : prepared.get(id);
+        MySqlCommand command = MySqlCommand.backend(
+                MySqlCommand.Kind.EXECUTE,
+                statement == null ? List.of() : List.of(statement.verdict()),
+                packet.sequenceId(),
+                packet.sequenceId(),
+                deprecateEof());
+        pending.addLast(command);
+        backend.writePart(packet.payload(), packet.sequenceId());
+        if (statement != null && statement.changesSession()) {
+            refreshSession(null);
+        }
+    }
+
+    /** COM_STMT_SEND_LONG_DATA and COM_STMT_CLOSE have no response. */
+    private void onStatementMessage(MySqlPacket packet) {
+        ByteBuf payload = packet.payload();
+        long id = payload.getUnsignedIntLE(payload.readerIndex() + 1);
+        if (id == 0xFFFFFFFFL && lastPrepareRefused) {
+            discardingParts = !packet.last();
+            packet.release();
+            return;
+        }
+        if (packet.header() == MySqlCodec.COM_STMT_CLOSE) {
+            prepared.remove(id);
+        }
+        backend.writePart(payload, packet.sequenceId());
+    }
+
+    private void onInitDb(MySqlPacket packet) {
+        forward(packet, MySqlCommand.Kind.SINGLE, List.of());
+        refreshSession(null);
+    }
+
+    private void onResetConnection(MySqlPacket packet) {
+        prepared.clear();
+        lastPrepared = null;
+        forward(packet, MySqlCommand.Kind.SINGLE, List.of());
+        refreshSession(null);
+    }
+
+    private void forward(MySqlPacket packet, MySqlCommand.Kind kind, List<StatementVerdict> statements) {
+        int sequenceId = packet.sequenceId();
+        ByteBuf payload = packet.payload().retain();
+        packet.release();
+        send(payload, sequenceId, kind, statements);
+    }
+
+    private void send(
+            ByteBuf payload, int clientSequenceId, MySqlCommand.Kind kind, List<StatementVerdict> statements) {
+        int backendSequenceId = backend.writeCommand(payload);
+        pending.addLast(MySqlCommand.backend(kind, statements, clientSequenceId, backendSequenceId, deprecateEof()));
+    }
+
+    private boolean deprecateEof() {
+        return (capabilities & MySqlCodec.CLIENT_DEPRECATE_EOF) != 0;
+    }
+
+    // ---- COM_CHANGE_USER
+
+    /**
+     * COM_CHANGE_USER: {@code 0x11, string<NUL> user, int<1> length and auth response, string<NUL> database, [int<2>
+     * collation], [string<NUL> auth plugin], [connection attributes]}. The new user is authenticated in full against
+     * the policy, then the backend connection logs in again with the gateway's account, which resets its state.
+     */
+    private void onChangeUser(MySqlPacket packet) {
+        authSequenceId = packet.sequenceId();
+        ByteBuf payload = packet.payload().skipBytes(1);
+        try {
+            String userName = MySqlCodec.readNulString(payload, StandardCharsets.UTF_8);
+            byte[] response = (capabilities & MySqlCodec.CLIENT_SECURE_CONNECTION) != 0
+                    ? readShortBytes(payload)
+                    : MySqlCodec.readNulBytes(payload);
+            String database = MySqlCodec.readNulString(payload, StandardCharsets.UTF_8);
+            if (payload.readableBytes() >= 2) {
+                collation = payload.readUnsignedShortLE() & 0xFF;
+            }
+            String plugin = MySqlCodec.NATIVE_PASSWORD;
+            if ((capabilities & MySqlCodec.CLIENT_PLUGIN_AUTH) != 0 && payload.isReadable()) {
+                plugin = MySqlCodec.readNulString(payload, StandardCharsets.UTF_8);
+            }
+            prepared.clear();
+            lastPrepared = null;
+            policy = context.policy().get();
+            requestedDatabase = database.isEmpty() ? null : database;
+            changingUser = true;
+            state = State.AUTHENTICATING;
+            server.unregisterKillTarget(sessionId());
+            startAuthentication(userName, plugin, response, handshakeScramble);
+        } finally {
+            packet.release();
+        }
+    }
+
+    private static byte[] readShortBytes(ByteBuf payload) {
+        byte[] bytes = new byte[payload.readUnsignedByte()];
+        payload.readBytes(bytes);
+        return bytes;
+    }
+
+    // ---- KILL
+
+    private void onProcessKill(MySqlPacket packet) {
+        int sequenceId = packet.sequenceId();
+        long id = packet.payload().getUnsignedIntLE(packet.payload().readerIndex() + 1);
+        packet.release();
+        kill(sequenceId, id, false, "KILL CONNECTION ?");
+    }
+
+    private void onKillStatement(int sequenceId, String leading, String sql) {
+        Matcher matcher = KILL.matcher(leading);
+        if (!matcher.matches()) {
+            StatementVerdict refusal = new StatementVerdict(
+                    StatementClass.OTHER,
+                    "KILL ?",
+                    Digests.sha256Hex("KILL ?"),
+                    Decision.REFUSED,
+                    sql,
+                    List.of(),
+                    "kill",
+                    "custos: only KILL [QUERY | CONNECTION] <id> of one's own connections is supported");
+            refuse(sequenceId, refusal);
+            return;
+        }
+        boolean queryOnly = "QUERY".equalsIgnoreCase(matcher.group(1));
+        long id;
+        try {
+            id = Long.parseLong(matcher.group(2));
+        } catch (NumberFormatException e) {
+            id = -1;
+        }
+        kill(sequenceId, id, queryOnly, queryOnly ? "KILL QUERY ?" : "KILL CONNECTION ?");
+    }
+
+    /**
+     * Kills a query or connection of the caller's own: {@code id} is a gateway connection id, translated to that
+     * session's backend thread; the KILL goes over a connection of its own, as the running one is busy.
+     */
+    private void kill(int sequenceId, long id, boolean queryOnly, String normalized) {
+        MySqlServer.KillTarget target = server.killTarget(id).orElse(null);
+        if (target == null || !target.user().equals(authUserName)) {
+            String reason = "You are not owner of thread " + id;
+            context.audit()
+                    .record(AuditRecord.refused(
+                            audit,
+                            StatementClass.OTHER,
+                            normalized,
+                            Digests.sha256Hex(normalized),
+                            "kill",
+                            reason,
+                            "HY000",
+                            policy.version()));
+            reply(sequenceId, MySqlCodec.err(client.alloc(), ER_KILL_DENIED, "HY000", reason));
+            return;
+        }
+        MySqlCommand command = MySqlCommand.reply(sequenceId, null);
+        pending.addLast(command);
+        killing = true;
+        updateClientAutoRead();
+        long started = System.nanoTime();
+        startKill(target.backendThreadId(), queryOnly, result -> {
+            killing = false;
+            command.reply = result;
+            long micros = (System.nanoTime() - started) / 1_000;
+            if (result.getUnsignedByte(result.readerIndex()) == MySqlCodec.OK) {
+                context.audit()
+                        .record(AuditRecord.allowed(
+                                audit,
+                                StatementClass.OTHER,
+                                normalized,
+                                Digests.sha256Hex(normalized),
+                                0,
+                                micros,
+                                policy.version()));
+            } else {
+                context.audit()
+                        .record(AuditRecord.failed(
+                                audit,
+                                StatementClass.OTHER,
+                                normalized,
+                                Digests.sha256Hex(normalized),
+                                List.of(),
+                                MySqlCodec.errorSqlState(result),
+                                MySqlCodec.errorMessage(result),
+                                micros,
+                                policy.version()));
+            }
+            flushReplies();
+            drainHeld();
+        });
+    }
+
+    /** The registry's cancel action: KILL QUERY of this session's backend thread, answered to nobody. */
+    private void killOwnQuery() {
+        if (backend == null || state == State.CLOSED) {
+            return;
+        }
+        startKill(backend.threadId(), true, ByteBuf::release);
+    }
+
+    private void startKill(long threadId, boolean queryOnly, Consumer<ByteBuf> done) {
+        Backend backendConfig = policy.backend(Backend.Protocol.MYSQL).orElseThrow();
+        String statement = (queryOnly ? "KILL QUERY " : "KILL CONNECTION ") + threadId;
+        new MySqlKill(this, backendConfig, client.eventLoop(), statement, done).start();
+    }
+
+    // ---- gateway replies and refusals
+
+    /** Queues the gateway's own answer behind the responses still due, and sends what can be sent. */
+    private void reply(int sequenceId, ByteBuf payload) {
+        pending.addLast(MySqlCommand.reply(sequenceId, payload));
+        flushReplies();
+    }
+
+    private void flushReplies() {
+        boolean wrote = false;
+        while (!pending.isEmpty()) {
+            MySqlCommand head = pending.peekFirst();
+            if (head.kind != MySqlCommand.Kind.REPLY || head.reply == null) {
+                break;
+            }
+            pending.pollFirst();
+            MySqlCodec.write(client, head.reply, head.nextSequenceId);
+            wrote = true;
+        }
+        if (wrote) {
+            client.flush();
+        }
+    }
+
+    private void refuse(int sequenceId, StatementVerdict refusal) {
+        context.audit()
+                .record(AuditRecord.refused(
+                        audit,
+                        refusal.statementClass(),
+                        refusal.normalized(),
+                        refusal.digest(),
+                        refusal.rule() == null ? "refused" : refusal.rule(),
+                        refusal.reason(),
+                        "42000",
+                        policy.version()));
+        String reason = refusal.reason() == null ? "custos: statement refused" : refusal.reason();
+        reply(sequenceId, MySqlCodec.err(client.alloc(), ER_TABLEACCESS_DENIED, "42000", reason));
+    }
+
+    /** A refusal before the gate could look at the statement (unreadable text, audit trail down). */
+    private void refuseUnaudited(int sequenceId, String reason) {
+        reply(sequenceId, MySqlCodec.err(client.alloc(), ER_TABLEACCESS_DENIED, "42000", reason));
+    }
+
+    // ---- following the session's sql_mode, character set and schema
+
+    /**
+     * Queues an internal query for the session's sql_mode, character set and schema; client commands wait until its
+     * answer is in, so the gate never reads a statement with settings older than the statements before it.
+     */
+    private void refreshSession(Runnable then) {
+        refreshing = true;
+        updateClientAutoRead();
+        ByteBuf payload = client.alloc().buffer();
+        payload.writeByte(MySqlCodec.COM_QUERY).writeBytes(SESSION_QUERY.getBytes(StandardCharsets.US_ASCII));
+        int backendSequenceId = backend.writeCommand(payload);
+        backend.flush();
+        MySqlCommand command =
+                MySqlCommand.backend(MySqlCommand.Kind.INTERNAL, List.of(), 0, backendSequenceId, deprecateEof());
+        command.onInternalResult = row -> {
+            applySession(row);
+            refreshing = false;
+            if (then != null) {
+                then.run();
+            }
+        };
+        pending.addLast(command);
+    }
+
+    /** The internal query's row: sql_mode, character_set_client and DATABASE(), each a length-encoded string. */
+    private void applySession(byte[] row) {
+        if (row == null) {
+            log.warn("[{}] cannot read the session's sql_mode and character set; statements are refused", sessionId());
+            charset = null;
+            charsetName = "unknown";
+            return;
+        }
+        ByteBuf buffer = Unpooled.wrappedBuffer(row);
+        byte[] sqlMode = MySqlCodec.readLengthEncodedBytes(buffer);
+        byte[] characterSet = MySqlCodec.readLengthEncodedBytes(buffer);
+        byte[] database = MySqlCodec.readLengthEncodedBytes(buffer);
+        String modes = sqlMode == null ? "" : new String(sqlMode, StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
+        List<String> flags = List.of(modes.split(","));
+        mode = new MySqlMode(
+                flags.contains("ANSI_QUOTES") || flags.contains("ANSI"), flags.contains("NO_BACKSLASH_ESCAPES"));
+        charsetName = characterSet == null ? "unknown" : new String(characterSet, StandardCharsets.UTF_8);
+        charset = MySqlCharsets.charset(charsetName).orElse(null);
+        String newSchema = database == null ? null : new String(database, StandardCharsets.UTF_8);
+        if (!Objects.equals(newSchema, schema) || caller == null) {
+            schema = newSchema;
+            audit = audit.authenticated(audit.user(), audit.role(), schema);
+        }
+        caller = newCaller();
+        log.debug("[{}] sql_mode {}, character set {}, schema {}", sessionId(), modes, charsetName, schema);
+    }
+
+    /** The statement text after the command byte, or {@code null} when it cannot be read exactly. */
+    private String statementText(ByteBuf payload) {
+        ByteBuffer bytes = payload.nioBuffer(payload.readerIndex() + 1, payload.readableBytes() - 1);
+        try {
+            return textCharset()
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(bytes)
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The session's character set, or ASCII while it is one the gateway does not serve: every MySQL client character
+     * set reads ASCII bytes as ASCII, so such statements (SET NAMES utf8mb4 among them) can still be read exactly.
+     */
+    private Charset textCharset() {
+        return charset == null ? StandardCharsets.US_ASCII : charset;
+    }
+
+    /** The command to send: the client's own bytes when the gate passed the text unchanged, else the rewrite. */
+    private ByteBuf commandPayload(MySqlPacket packet, int command, String sql, String toSend) {
+        if (toSend.equals(sql)) {
+            ByteBuf payload = packet.payload().retain();
+            packet.release();
+            return payload;
+        }
+        packet.release();
+        ByteBuffer encoded;
+        try {
+            encoded = textCharset()
+                    .newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(CharBuffer.wrap(toSend));
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+        ByteBuf payload = client.alloc().buffer(encoded.remaining() + 1);
+        payload.writeByte(command).writeBytes(encoded);
+        return payload;
+    }
+
+    private String unreadableMessage() {
+        return charset == null
+                ? "custos: character set " + charsetName + " is not supported by the gateway; use utf8mb4"
+                : "custos: statement is not valid in character set " + charsetName;
+    }
+
+    private static String auditUnavailableMessage() {
+        return "custos: the audit trail cannot be written; statements are refused until it can";
+    }
+
+    /** The text from its first token on: whitespace and comments skipped, but not executable comments. */
+    static String withoutLeadingComments(String sql) {
+        int i = 0;
+        int length = sql.length();
+        while (i < length) {
+            char c = sql.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (sql.startsWith("/*", i) && !sql.startsWith("/*!", i) && !sql.startsWith("/*M!", i)) {
+                int end = sql.indexOf("*/", i + 2);
+                i = end < 0 ? length : end + 2;
+            } else if (c == '#'
+                    || (sql.startsWith("--", i) && (i + 2 == length || Character.isWhitespace(sql.charAt(i + 2))))) {
+                int end = sql.indexOf('\n', i);
+                i = end < 0 ? length : end + 1;
+            } else {
+                break;
+            }
+        }
+        return sql.substring(i);
+    }
+
+    // ---- audit
+
+    private void auditCompleted(StatementVerdict statement, long rows, long micros) {
+        if (statement.decision() == Decision.REWRITTEN) {
+            context.audit()
+                    .record(AuditRecord.rewritten(
+                            audit,
+                            statement.statementClass(),
+                            statement.normalized(),
+                            statement.digest(),
+                            statement.maskedColumns(),
+                            rows,
+                            micros,
+                            policy.version()));
+        } else {
+            context.audit()
+                    .record(AuditRecord.allowed(
+                            audit,
+                            statement.statementClass(),
+                            statement.normalized(),
+                            statement.digest(),
+                            rows,
+                            micros,
+                            policy.version()));
+        }
+        if (statement.statementClass() == StatementClass.DDL) {
+            context.catalogChanged().run();
+        }
+    }
+
+    private void auditFailed(StatementVerdict statement, String sqlState, int errorCode, MySqlCommand head) {
+        context.audit()
+                .record(AuditRecord.failed(
+                        audit,
+                        statement.statementClass(),
+                        statement.normalized(),
+                        statement.digest(),
+                        statement.maskedColumns(),
+                        sqlState,
+                        "MySQL error " + errorCode,
+                        head.elapsedMicros(),
+                        policy.version()));
+    }
+
+    // ---- errors and teardown
+
+    private void fatal(int code, String sqlState, String message) {
+        fatal(code, sqlState, message, authSequenceId + 1);
+    }
+
+    /** An ERR packet, then the connection is closed. */
+    private void fatal(int code, String sqlState, String message, int sequenceId) {
+        if (state == State.CLOSED || client == null) {
+            return;
+        }
+        state = State.CLOSED;
+        MySqlCodec.write(client, MySqlCodec.err(client.alloc(), code, sqlState, message), sequenceId);
+        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private String host() {
+        if (client.remoteAddress() instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress();
+        }
+        return String.valueOf(client.remoteAddress());
+    }
+
+    private static String address(Channel channel) {
+        if (channel.remoteAddress() instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return String.valueOf(channel.remoteAddress());
+    }
+}
