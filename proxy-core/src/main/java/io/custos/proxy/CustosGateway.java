@@ -137,12 +137,21 @@ public final class CustosGateway implements AutoCloseable {
             EventLoopGroup workers,
             CatalogCache catalog)
             throws InterruptedException {
-        if (protocol == Backend.Protocol.POSTGRESQL) {
-            PostgresServer server = new PostgresServer(context, acceptors, workers);
+        try {
+            if (protocol == Backend.Protocol.POSTGRESQL) {
+                PostgresServer server = new PostgresServer(context, acceptors, workers);
+                return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog);
+            }
+            MySqlServer server = new MySqlServer(context, acceptors, workers);
             return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // Netty rethrows the socket's BindException unchecked; name the address it could not take.
+            catalog.close();
+            throw new IllegalStateException(
+                    "cannot listen on " + listener.host() + ":" + listener.port() + ": " + e.getMessage(), e);
         }
-        MySqlServer server = new MySqlServer(context, acceptors, workers);
-        return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog);
     }
 
     /** The address the PostgreSQL listener is bound to; throws when the policy names no PostgreSQL listener. */

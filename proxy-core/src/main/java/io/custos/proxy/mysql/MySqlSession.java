@@ -262,7 +262,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         payload.writeZero(10);
         payload.writeBytes(handshakeScramble, 8, MySqlAuth.SCRAMBLE_BYTES - 8);
         payload.writeByte(0);
-        MySqlCodec.writeNulString(payload, MySqlCodec.CACHING_SHA2_PASSWORD);
+        // MariaDB's own default: its command-line client answers it directly. Clients that prefer
+        // caching_sha2_password answer with that plugin instead, and users without a native verifier are switched.
+        MySqlCodec.writeNulString(payload, MySqlCodec.NATIVE_PASSWORD);
         return payload;
     }
 
@@ -346,6 +348,11 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         boolean nativeAvailable =
                 authUser == null || authUser.mysqlNativeVerifier().isPresent();
         if (plugin.equals(MySqlCodec.NATIVE_PASSWORD) && nativeAvailable) {
+            if (response.length == 0) {
+                // A client whose plugin differs from the announced one may send nothing and wait to be switched.
+                switchTo(MySqlCodec.NATIVE_PASSWORD);
+                return;
+            }
             authPlugin = MySqlCodec.NATIVE_PASSWORD;
             checkNative(response);
             return;
