@@ -466,8 +466,13 @@ class MySqlGatewayTest {
         assertThatThrownBy(() -> Driver.MARIADB.connect("admin", "wrong", "").close())
                 .isInstanceOf(SQLException.class);
 
-        List<String> lines = auditLinesOnceThey(seen -> seen.stream().anyMatch(line -> line.contains("\"failed\""))
-                && seen.stream().anyMatch(line -> line.contains("auth_failed")));
+        // The trail is shared with the other tests: wait for this test's own lines, not merely lines of their kinds.
+        List<String> lines = auditLinesOnceThey(seen -> seen.stream()
+                        .anyMatch(line ->
+                                line.contains("\"decision\":\"refused\"") && line.contains("\"user\":\"clerk\""))
+                && seen.stream().anyMatch(line -> line.contains("\"decision\":\"failed\"") && line.contains("42S02"))
+                && seen.stream().anyMatch(line -> line.contains("auth_failed") && line.contains("28000"))
+                && seen.stream().anyMatch(line -> line.contains("\"user\":\"admin\"") && line.contains("\"rows\":3")));
 
         assertThat(lines).allMatch(line -> line.contains("\"protocol\":\"mysql\""));
         assertThat(lines)
