@@ -29,7 +29,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -133,11 +132,11 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         } catch (CustosException e) {
             // Relay handlers read every field before they forward or release a frame, so it is still ours here.
             ReferenceCountUtil.safeRelease(frame);
-            fail(e.code(), e.getMessage());
+            fatal(e.code(), e.getMessage());
         } catch (RuntimeException e) {
             ReferenceCountUtil.safeRelease(frame);
             log.debug("[{}] malformed message: {}", cancelKey.sessionId(), e.toString());
-            fail(ErrorCode.PROTOCOL_VIOLATION, "invalid message: " + e.getMessage());
+            fatal(ErrorCode.PROTOCOL_VIOLATION, "invalid message: " + e.getMessage());
         }
     }
 
@@ -151,10 +150,10 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
                 default -> {}
             }
         } catch (CustosException e) {
-            fail(e.code(), e.getMessage());
+            fatal(e.code(), e.getMessage());
         } catch (RuntimeException | ScramParseException e) {
             log.debug("[{}] malformed message: {}", cancelKey.sessionId(), e.toString());
-            fail(ErrorCode.PROTOCOL_VIOLATION, "invalid message: " + e.getMessage());
+            fatal(ErrorCode.PROTOCOL_VIOLATION, "invalid message: " + e.getMessage());
         }
     }
 
@@ -192,7 +191,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof CustosException custos) {
-            fail(custos.code(), custos.getMessage());
+            fatal(custos.code(), custos.getMessage());
             return;
         }
         log.debug("[{}] connection error: {}", cancelKey == null ? 0 : cancelKey.sessionId(), root.toString());
@@ -795,11 +794,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     // ---- errors and teardown
 
-    /** An error before or outside the relay: a FATAL ErrorResponse, then the connection is closed. */
-    private void fail(ErrorCode code, String message) {
-        fatal(code, message);
-    }
-
+    /** An error outside the relay: a FATAL ErrorResponse, then the connection is closed. */
     private void fatal(ErrorCode code, String message) {
         if (state == State.CLOSED || client == null) {
             return;
@@ -827,9 +822,5 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     long sessionId() {
         return cancelKey.sessionId();
-    }
-
-    Instant started() {
-        return Instant.now().minusNanos(System.nanoTime() - startNanos);
     }
 }
