@@ -15,11 +15,13 @@ import java.util.stream.Collectors;
 public final class Catalog {
     private final Map<String, CatalogTable> tables;
     private final Set<String> routines;
+    private final Set<String> views;
     private final long version;
 
-    private Catalog(Map<String, CatalogTable> tables, Set<String> routines, long version) {
+    private Catalog(Map<String, CatalogTable> tables, Set<String> routines, Set<String> views, long version) {
         this.tables = tables;
         this.routines = routines;
+        this.views = views;
         this.version = version;
     }
 
@@ -32,11 +34,27 @@ public final class Catalog {
      *     extensions'), as the database folds them, without schema
      */
     public static Catalog of(List<CatalogTable> tables, Set<String> routines, long version) {
+        return of(tables, routines, Set.of(), version);
+    }
+
+    /**
+     * @param views the names of views (materialized ones included), as the database folds them, without schema
+     */
+    public static Catalog of(List<CatalogTable> tables, Set<String> routines, Set<String> views, long version) {
         return new Catalog(
                 tables.stream()
                         .collect(Collectors.toUnmodifiableMap(t -> key(t.schema(), t.name()), Function.identity())),
                 Set.copyOf(routines),
+                Set.copyOf(views),
                 version);
+    }
+
+    /**
+     * Whether {@code name} is a view. The classification names tables; a view over a classified table would hand out
+     * its columns under names the policy does not know, until the gate follows view definitions.
+     */
+    public boolean definesView(String name) {
+        return views.contains(name);
     }
 
     /**

@@ -137,6 +137,10 @@ public final class StatementGate {
                     "innodb_index_stats",
                     "innodb_table_stats"));
 
+    private static final Pattern MYSQL_DIAGNOSTICS = Pattern.compile(
+            "(?:SHOW\\s+(?:WARNINGS|ERRORS|COUNT)|GET\\s+(?:CURRENT\\s+|STACKED\\s+)?DIAGNOSTICS)\\b",
+            Pattern.CASE_INSENSITIVE);
+
     private static final Pattern MYSQL_KILL = Pattern.compile("\\bKILL\\b", Pattern.CASE_INSENSITIVE);
 
     private final QueryMasker masker;
@@ -338,6 +342,18 @@ public final class StatementGate {
                             + " is a routine defined in the database; routines are reserved to full clearance"
                             + " since what they read cannot be analysed"));
         }
+        Optional<String> view = statement.identifierChains().stream()
+                .flatMap(List::stream)
+                .map(part -> part.toLowerCase(Locale.ROOT))
+                .filter(current::definesView)
+                .findFirst();
+        if (view.isPresent()) {
+            return Optional.of(refuse(
+                    statement,
+                    "view",
+                    "custos: " + view.get() + " is a view; views are reserved to full clearance since the"
+                            + " classification names tables and a view may show their columns under other names"));
+        }
         return Optional.empty();
     }
 
@@ -375,6 +391,14 @@ public final class StatementGate {
         Optional<StatementVerdict> rights = rights(statement, caller);
         if (rights.isPresent()) {
             return rights;
+        }
+        if (MYSQL_DIAGNOSTICS.matcher(statement.normalized()).lookingAt()) {
+            // Warnings quote the values a conversion failed on ("Truncated incorrect DECIMAL value: '1322…'"), and
+            // the note of EXPLAIN EXTENDED holds the row a primary-key lookup found.
+            return Optional.of(refuse(
+                    statement,
+                    "diagnostics",
+                    "custos: warnings and diagnostics may quote protected values and are reserved to full clearance"));
         }
         if (statement.sqlTextFunction().isPresent()) {
             return Optional.of(refuseUnanalysable(

@@ -356,10 +356,21 @@ class StatementGateMySqlTest {
                 // A KILL the session did not see on its own would run with the gateway's account.
                 Arguments.of("it_engineer", "/*!KILL 5*/", Decision.REFUSED, "kill", KILL),
                 Arguments.of("it_engineer", "prepare s from 'kill query 5'", Decision.REFUSED, "kill", KILL),
-                Arguments.of("staff", "kill connection 12", Decision.REFUSED, "kill", KILL));
+                Arguments.of("staff", "kill connection 12", Decision.REFUSED, "kill", KILL),
+                // Warnings quote the values a conversion failed on.
+                Arguments.of("contractor", "show warnings", Decision.REFUSED, "diagnostics", DIAGNOSTICS),
+                Arguments.of("staff", "SHOW ERRORS LIMIT 5", Decision.REFUSED, "diagnostics", DIAGNOSTICS),
+                Arguments.of(
+                        "info_clerk",
+                        "get diagnostics condition 1 @m = MESSAGE_TEXT",
+                        Decision.REFUSED,
+                        "diagnostics",
+                        DIAGNOSTICS),
+                Arguments.of("it_engineer", "show warnings", Decision.ALLOWED, null, null));
     }
 
     private static final String KILL = "custos: KILL must be sent on its own";
+    private static final String DIAGNOSTICS = "custos: warnings and diagnostics may quote protected values";
 
     @ParameterizedTest
     @MethodSource("decisions")

@@ -84,6 +84,19 @@ public final class CatalogLoader implements AutoCloseable {
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
             """;
 
+    private static final String VIEW_QUERY =
+            """
+            SELECT c.relname FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+            """;
+
+    private static final String MYSQL_VIEW_QUERY =
+            """
+            SELECT LOWER(TABLE_NAME) FROM information_schema.VIEWS
+            WHERE TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
+            """;
+
     private static final String MYSQL_ROUTINE_QUERY =
             """
             SELECT DISTINCT LOWER(ROUTINE_NAME) FROM information_schema.ROUTINES
@@ -126,6 +139,7 @@ public final class CatalogLoader implements AutoCloseable {
     public Catalog load() {
         List<CatalogTable> tables = new ArrayList<>();
         Set<String> routines;
+        Set<String> views;
         MessageDigest digest = sha256();
         boolean mysql = backend.protocol() == Backend.Protocol.MYSQL;
         try (Connection connection = dataSource.getConnection();
@@ -149,24 +163,26 @@ public final class CatalogLoader implements AutoCloseable {
             if (current != null) {
                 tables.add(current.build());
             }
-            routines = routines(connection, mysql ? MYSQL_ROUTINE_QUERY : ROUTINE_QUERY);
+            routines = names(connection, mysql ? MYSQL_ROUTINE_QUERY : ROUTINE_QUERY);
+            views = names(connection, mysql ? MYSQL_VIEW_QUERY : VIEW_QUERY);
         } catch (SQLException e) {
             throw new CatalogLoadException("Cannot read the catalog of " + describe() + ": " + reason(e), e);
         }
         routines.forEach(routine -> update(digest, "R", routine));
-        return Catalog.of(tables, routines, version(digest.digest()));
+        views.forEach(view -> update(digest, "V", view));
+        return Catalog.of(tables, routines, views, version(digest.digest()));
     }
 
     /** In a sorted set, so the version does not depend on the order the server returns them in. */
-    private static Set<String> routines(Connection connection, String query) throws SQLException {
-        Set<String> routines = new TreeSet<>();
+    private static Set<String> names(Connection connection, String query) throws SQLException {
+        Set<String> names = new TreeSet<>();
         try (PreparedStatement statement = connection.prepareStatement(query);
                 ResultSet rows = statement.executeQuery()) {
             while (rows.next()) {
-                routines.add(rows.getString(1));
+                names.add(rows.getString(1));
             }
         }
-        return routines;
+        return names;
     }
 
     /**

@@ -96,13 +96,16 @@ class CatalogLoaderTest {
     }
 
     @Test
-    void load_listsRoutinesOutsideSystemSchemas() {
+    void load_listsRoutinesAndViewsOutsideSystemSchemas() {
         Catalog catalog = loader.load();
 
         assertThat(catalog.routines()).contains("customer_names", "close_month");
         assertThat(catalog.definesRoutine("customer_names")).isTrue();
         assertThat(catalog.definesRoutine("upper")).isFalse();
         assertThat(catalog.definesRoutine("pg_read_file")).isFalse();
+        assertThat(catalog.definesView("customer_contact")).isTrue();
+        assertThat(catalog.definesView("customer_count")).isTrue();
+        assertThat(catalog.definesView("customer")).isFalse();
     }
 
     @Test
