@@ -63,6 +63,10 @@ class LeakEndToEndTest {
                 // Side channels out of a derived table.
                 "contractor # SELECT count(*) FROM (SELECT set_config('my.v', mobile || '/' || name, false) AS x FROM customer WHERE id = 1) s",
                 "contractor # SELECT count(*) FROM (SELECT pg_notify('c', mobile) AS x FROM customer WHERE id = 1) s",
+                // Conversion errors quote the value they failed on; a predicate can make the database convert.
+                "contractor # SELECT id FROM customer WHERE id = 1 AND cast(name AS date) IS NULL",
+                "contractor # SELECT id FROM customer WHERE id = 1 ORDER BY cast(mobile AS int)",
+                "staff      # SELECT customer_id FROM customer_bank WHERE customer_id = 1 AND cast(account_no || '|' || credit_card_no AS int) = 0",
                 // Other sessions' statement texts.
                 "contractor # SELECT query FROM pg_stat_activity",
             })
@@ -79,9 +83,9 @@ class LeakEndToEndTest {
                 }
             } catch (SQLException e) {
                 received.add(e.getMessage());
-                assertThat(e.getSQLState())
-                        .as("only refusals may fail here: %s", e.getMessage())
-                        .isEqualTo("42501");
+                assertThat(e.getSQLState().equals("42501") || e.getMessage().contains("its message is withheld"))
+                        .as("only refusals and withheld errors may fail here: %s", e.getMessage())
+                        .isTrue();
             }
             for (SQLWarning warning = statement.getWarnings(); warning != null; warning = warning.getNextWarning()) {
                 received.add(warning.getMessage());

@@ -500,6 +500,11 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
                                 head.elapsedMicros(),
                                 policy.version()));
             }
+            if (withheld(sqlState)) {
+                frame.release();
+                toClient = PostgresMessages.errorResponse(
+                        client.alloc(), fields.getOrDefault('S', "ERROR"), sqlState, withheldMessage(sqlState));
+            }
         }
         if (head.kind == Pending.Kind.QUERY || head.kind == Pending.Kind.FUNCTION || head.kind == Pending.Kind.SYNC) {
             head.next = head.statements.size();
@@ -516,6 +521,21 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (head == null) {
             log.debug("[{}] ReadyForQuery with nothing pending", cancelKey.sessionId());
         }
+    }
+
+    /**
+     * Data exceptions (class 22) and integrity violations (class 23) quote the offending value in their message and
+     * detail ({@code invalid input syntax for type integer: "13225389641"}, {@code Key (mobile)=(…) already exists}),
+     * and a predicate can make the database convert a protected column on purpose. Below full clearance only the
+     * SQLSTATE reaches the client.
+     */
+    private boolean withheld(String sqlState) {
+        return sqlState != null && !caller.fullClearance() && (sqlState.startsWith("22") || sqlState.startsWith("23"));
+    }
+
+    private static String withheldMessage(String sqlState) {
+        return "custos: the database reported SQLSTATE " + sqlState
+                + "; its message is withheld below full clearance because it may quote protected values";
     }
 
     private void popIf(Pending.Kind kind) {
