@@ -141,6 +141,12 @@ public final class StatementGate {
             "(?:SHOW\\s+(?:WARNINGS|ERRORS|COUNT)|GET\\s+(?:CURRENT\\s+|STACKED\\s+)?DIAGNOSTICS)\\b",
             Pattern.CASE_INSENSITIVE);
 
+    /** Statements after which MySQL reads text differently: sql_mode and character set changes, and EXECUTE. */
+    private static final Pattern MYSQL_READING_CHANGE = Pattern.compile(
+            "^(?:SET\\b.*\\b(?:SQL_MODE|NAMES|CHARACTER\\s+SET|CHARSET|CHARACTER_SET_CLIENT|CHARACTER_SET_CONNECTION)\\b"
+                    + "|EXECUTE\\b)",
+            Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+
     private static final Pattern MYSQL_KILL = Pattern.compile("\\bKILL\\b", Pattern.CASE_INSENSITIVE);
 
     private final QueryMasker masker;
@@ -209,6 +215,23 @@ public final class StatementGate {
         requireNonNull(caller, "caller is null");
         requireNonNull(mode, "mode is null");
         List<LexedStatement> statements = MySqlLexer.split(message, mode);
+        Optional<LexedStatement> modeChange = statements.stream()
+                .limit(Math.max(0, statements.size() - 1))
+                .filter(statement ->
+                        MYSQL_READING_CHANGE.matcher(statement.normalized()).find())
+                .findFirst();
+        if (modeChange.isPresent()) {
+            // MySQL runs each statement of a message before it reads the next, so a statement after this one would
+            // be read by the server under rules the gate did not read it with (backslashes, quotes, the charset).
+            List<StatementVerdict> verdicts = new ArrayList<>();
+            for (LexedStatement statement : statements) {
+                verdicts.add(refuse(
+                        statement,
+                        "session-change",
+                        "custos: a statement that changes sql_mode or the character set must be sent on its own"));
+            }
+            return new Verdict(verdicts, message);
+        }
         return verdict(message, statements, caller, Dialect.MYSQL, mode);
     }
 

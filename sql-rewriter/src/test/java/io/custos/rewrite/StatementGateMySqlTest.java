@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The gate's rules for MySQL messages, with the real masker over the sample tables in database custos_demo. */
 class StatementGateMySqlTest {
@@ -371,6 +372,30 @@ class StatementGateMySqlTest {
 
     private static final String KILL = "custos: KILL must be sent on its own";
     private static final String DIAGNOSTICS = "custos: warnings and diagnostics may quote protected values";
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "SET sql_mode = 'NO_BACKSLASH_ESCAPES'; select 'a\\', mobile, '#' from customer where id = 1",
+                "set session sql_mode='ANSI_QUOTES'; select \"mobile\" from customer",
+                "SET NAMES gbk; select 1",
+                "/*!40101 SET NAMES utf8mb4 */; select mobile from customer",
+                "EXECUTE s; select mobile from customer",
+            })
+    void checkMySql_modeChangeBeforeAnotherStatement_refusesTheMessage(String message) {
+        Verdict verdict = gate.checkMySql(message, caller("it_engineer"), MySqlMode.DEFAULT);
+
+        assertThat(verdict.refused()).isTrue();
+        assertThat(verdict.refusal().orElseThrow().rule()).isEqualTo("session-change");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SET sql_mode = 'ANSI_QUOTES'", "select 1; SET NAMES utf8mb4"})
+    void checkMySql_modeChangeLastOrAlone_passes(String message) {
+        assertThat(gate.checkMySql(message, caller("it_engineer"), MySqlMode.DEFAULT)
+                        .refused())
+                .isFalse();
+    }
 
     @ParameterizedTest
     @MethodSource("decisions")
