@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -146,6 +147,12 @@ public final class StatementGate {
             "^(?:SET\\b.*\\b(?:SQL_MODE|NAMES|CHARACTER\\s+SET|CHARSET|CHARACTER_SET_CLIENT|CHARACTER_SET_CONNECTION)\\b"
                     + "|EXECUTE\\b)",
             Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+
+    /** Calcite's message for a name it could not resolve as a table or schema. */
+    private static final Pattern UNKNOWN_OBJECT = Pattern.compile("Object '([^']+)' not found");
+
+    private static final Set<String> SYSTEM_SCHEMAS =
+            Set.of("information_schema", "pg_catalog", "mysql", "performance_schema", "sys");
 
     private static final Pattern MYSQL_KILL = Pattern.compile("\\bKILL\\b", Pattern.CASE_INSENSITIVE);
 
@@ -686,9 +693,26 @@ public final class StatementGate {
 
     private static StatementVerdict unanalysable(
             LexedStatement statement, Caller caller, String reason, boolean foldCase) {
-        return namesClassifiedTable(statement, caller.classification(), foldCase)
-                ? refuseUnanalysable(statement, reason)
-                : allow(statement);
+        if (namesClassifiedTable(statement, caller.classification(), foldCase) || namesUnknownRelation(reason)) {
+            return refuseUnanalysable(statement, reason);
+        }
+        return allow(statement);
+    }
+
+    /**
+     * A relation the catalog does not know yet (a view or table created since the last refresh, or one the gateway's
+     * account cannot see) could read anything; the system catalogs, which the catalog leaves out on purpose, are the
+     * exception, since drivers and tools query them for metadata.
+     */
+    private static boolean namesUnknownRelation(String reason) {
+        Matcher matcher = UNKNOWN_OBJECT.matcher(reason);
+        while (matcher.find()) {
+            String name = matcher.group(1).toLowerCase(Locale.ROOT);
+            if (!name.startsWith("pg_") && !SYSTEM_SCHEMAS.contains(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -213,7 +213,9 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                 .setSecurityDisabled(false)
                 .setDefaultCharacterSet("utf8mb4")
                 .addArg("--bind-address=" + HOST)
-                .addArg("--skip-name-resolve");
+                .addArg("--skip-name-resolve")
+                // Room for large values (tens of MiB) in one statement, as clients of the gateway may send them.
+                .addArg("--max-allowed-packet=64M");
         if ("root".equals(System.getProperty("user.name"))) {
             builder.addArg("--user=root");
         }

@@ -163,7 +163,9 @@ public final class TestMariaDb {
         MariaDBContainer<?> container = new MariaDBContainer<>(DockerImageName.parse(IMAGE))
                 .withDatabaseName("mysql")
                 .withUsername(EmbeddedMariaDb.SUPERUSER)
-                .withPassword(superuserPassword);
+                .withPassword(superuserPassword)
+                // As the embedded server: room for the 20 MiB value the end-to-end tests round-trip.
+                .withCommand("--max-allowed-packet=64M");
         container.start();
         Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-mariadb-stop"));
 

@@ -33,11 +33,12 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
     private static final int MAX_PACKET_BYTES = 1 << 30;
 
-    /** Capabilities the gateway never asks the server for: TLS, compression, files, attributes it has none of. */
-    private static final int WITHHELD_CAPABILITIES = MySqlCodec.CLIENT_SSL
-            | MySqlCodec.CLIENT_COMPRESS
-            | MySqlCodec.CLIENT_LOCAL_FILES
-            | MySqlCodec.CLIENT_CONNECT_ATTRS;
+    /**
+     * Capabilities the gateway never asks the server for: TLS, compression, attributes it has none of. LOCAL INFILE is
+     * asked for only when the client has it, as the session relays file requests to the client and never reads files.
+     */
+    private static final int WITHHELD_CAPABILITIES =
+            MySqlCodec.CLIENT_SSL | MySqlCodec.CLIENT_COMPRESS | MySqlCodec.CLIENT_CONNECT_ATTRS;
 
     /** Capabilities the login itself needs, whatever the client asked for. */
     private static final int REQUIRED_CAPABILITIES = MySqlCodec.CLIENT_PROTOCOL_41

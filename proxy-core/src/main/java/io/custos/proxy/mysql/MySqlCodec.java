@@ -35,12 +35,17 @@ final class MySqlCodec {
     static final int CLIENT_SESSION_TRACK = 1 << 23;
     static final int CLIENT_DEPRECATE_EOF = 1 << 24;
 
-    /** What the gateway offers clients: no TLS yet, no compression, no LOCAL INFILE, no MariaDB extensions. */
+    /**
+     * What the gateway offers clients: no TLS yet, no compression, no MariaDB extensions. LOCAL INFILE is offered: the
+     * gate refuses LOAD DATA to roles without import rights, and the session relays a file request only for the
+     * statement the gate let through.
+     */
     static final int GATEWAY_CAPABILITIES = CLIENT_LONG_PASSWORD
             | CLIENT_FOUND_ROWS
             | CLIENT_LONG_FLAG
             | CLIENT_CONNECT_WITH_DB
             | CLIENT_ODBC
+            | CLIENT_LOCAL_FILES
             | CLIENT_PROTOCOL_41
             | CLIENT_INTERACTIVE
             | CLIENT_TRANSACTIONS

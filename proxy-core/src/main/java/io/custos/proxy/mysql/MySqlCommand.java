@@ -48,7 +48,12 @@ final class MySqlCommand {
         /** An ERR packet: the command is over. */
         ERROR,
         /** A COM_STMT_PREPARE_OK: {@link #statementId()} is known. */
-        PREPARED
+        PREPARED,
+        /**
+         * A LOCAL INFILE request ({@code 0xFB, file name}): the server waits for the file's contents, then answers
+         * with OK or ERR, read as the statement's first response packet again.
+         */
+        LOCAL_INFILE
     }
 
     private enum Phase {
@@ -61,8 +66,11 @@ final class MySqlCommand {
 
     final Kind kind;
     final List<StatementVerdict> statements;
-    /** Added to the backend's sequence ids to give the client's: the two may differ after a rewrite changed the split. */
-    final int sequenceOffset;
+    /**
+     * Added to the backend's sequence ids to give the client's: the two may differ after a rewrite changed the split,
+     * or after the gateway answered a file request itself.
+     */
+    int sequenceOffset;
 
     private final boolean deprecateEof;
     private Phase phase;
@@ -255,7 +263,7 @@ final class MySqlCommand {
             return Step.OK;
         }
         if (header == MySqlCodec.LOCAL_INFILE) {
-            throw new IllegalStateException("the database asked for a LOCAL INFILE the gateway never offered");
+            return Step.LOCAL_INFILE;
         }
         columnsLeft = MySqlCodec.readLengthEncoded(payload.duplicate());
         rows = 0;

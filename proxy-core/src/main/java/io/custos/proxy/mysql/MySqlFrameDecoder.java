@@ -27,6 +27,7 @@ final class MySqlFrameDecoder extends ByteToMessageDecoder {
     private final boolean reassemble;
     private final int maxCommandBytes;
     private boolean continuing;
+    private boolean relayingFile;
 
     private MySqlFrameDecoder(boolean reassemble, int maxCommandBytes) {
         if (maxCommandBytes <= 0) {
@@ -46,11 +47,20 @@ final class MySqlFrameDecoder extends ByteToMessageDecoder {
         return new MySqlFrameDecoder(false, Integer.MAX_VALUE);
     }
 
+    /**
+     * While a client sends a LOCAL INFILE's contents, every wire packet passes on as a part: the gateway relays the
+     * file and never holds it whole. The session switches this on before the client can send the first packet (it
+     * waits for the file request) and off at the empty packet that ends the file (the client then waits for OK).
+     */
+    void relayFile(boolean relaying) {
+        relayingFile = relaying;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext context, ByteBuf in, List<Object> out) {
         while (in.readableBytes() >= HEADER_BYTES) {
             int length = in.getUnsignedMediumLE(in.readerIndex());
-            if (continuing || !reassemble) {
+            if (continuing || !reassemble || relayingFile) {
                 if (!passPart(in, length, out)) {
                     return;
                 }

@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,8 +65,22 @@ import org.slf4j.LoggerFactory;
  * read text (SET sql_mode, SET NAMES, USE …) are followed by an internal query whose answer the gateway consumes; the
  * client's next commands wait, unread, until it is in. A client that stops reading stops the backend's reads and the
  * other way round.
+ *
+ * <p>LOAD DATA LOCAL INFILE: the server answers such a statement with a file request ({@code 0xFB, file name}). It
+ * reaches the client only when the statement the server is answering is a LOAD DATA LOCAL the gate let through, for
+ * that very file; the client's file packets then go to the server untouched until the empty packet that ends the file,
+ * and the server's OK or ERR ends the statement as usual. Any other file request is a server asking for a file nobody
+ * allowed: the gateway answers it with an empty file itself and audits it. The gateway never opens a file of its own.
  */
 final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBackend.Handler {
+    /**
+     * MySQL and MariaDB errors whose message quotes a value although their SQLSTATE is HY000: incorrect or truncated
+     * values (1292, 1366, 1367, 1411, 1525), out of range (1264, 1690), duplicate entry (1062, 1586), invalid JSON
+     * (3140, 4037, 4038), XPath errors of ExtractValue/UpdateXML (1105), check constraint failures (4025).
+     */
+    private static final Set<Integer> VALUE_QUOTING_ERRORS =
+            Set.of(1062, 1105, 1264, 1292, 1366, 1367, 1411, 1525, 1586, 1690, 3140, 4025, 4037, 4038);
+
     private static final Logger log = LoggerFactory.getLogger(MySqlSession.class);
 
     static final String PROTOCOL = "mysql";
@@ -87,6 +102,12 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             "(?is)KILL\\s+(?:(?:HARD|SOFT)\\s+)?(?:(QUERY|CONNECTION)\\s+)?(?:ID\\s+)?(\\d{1,19})\\s*;?\\s*");
 
     private static final Pattern KILL_VERB = Pattern.compile("(?is)KILL\\b.*");
+
+    /** {@code LOAD DATA | XML [LOW_PRIORITY | CONCURRENT] LOCAL INFILE}, up to the file name's literal. */
+    private static final Pattern LOAD_LOCAL = Pattern.compile(
+            "(?is)LOAD\\s+(?:DATA|XML)\\s+(?:(?:LOW_PRIORITY|CONCURRENT)\\s+)?LOCAL\\s+INFILE\\s+(?=['\"])");
+
+    private static final String FILE_REQUEST_RULE = "local_infile";
 
     private enum State {
         HANDSHAKE,
@@ -146,6 +167,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private boolean discardingParts;
     private Prepared lastPrepared;
     private boolean lastPrepareRefused;
+    /** The command whose LOCAL INFILE contents the client is sending, or {@code null}. */
+    private MySqlCommand fileTransfer;
 
     MySqlSession(GatewayContext context, MySqlServer server) {
         this.context = context;
@@ -569,13 +592,24 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 return;
             }
         }
+        if (step == MySqlCommand.Step.LOCAL_INFILE) {
+            onFileRequest(head, packet);
+            return;
+        }
         if (head.kind == MySqlCommand.Kind.INTERNAL) {
             packet.release();
         } else {
             onStep(head, step, packet.payload());
             int sequenceId = (packet.sequenceId() + head.sequenceOffset) & 0xFF;
             head.nextSequenceId = sequenceId + 1;
-            MySqlCodec.writePart(client, packet.payload(), sequenceId);
+            ByteBuf payload = packet.payload();
+            if (step == MySqlCommand.Step.ERROR && withheld(payload)) {
+                int code = MySqlCodec.errorCode(payload);
+                String sqlState = MySqlCodec.errorSqlState(payload);
+                payload.release();
+                payload = MySqlCodec.err(client.alloc(), code, sqlState, withheldMessage(code, sqlState));
+            }
+            MySqlCodec.writePart(client, payload, sequenceId);
         }
         if (head.finished() && packet.last()) {
             pending.pollFirst();
@@ -585,6 +619,26 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             flushReplies();
             drainHeld();
         }
+    }
+
+    /**
+     * Errors that quote the value they failed on (duplicate entries, truncated or incorrect values, invalid JSON) or
+     * whose class says so (SQLSTATE 22, 23): below full clearance only the code and SQLSTATE reach the client, since a
+     * predicate can make the server convert a protected column on purpose.
+     */
+    private boolean withheld(ByteBuf payload) {
+        if (caller == null || caller.fullClearance()) {
+            return false;
+        }
+        String sqlState = MySqlCodec.errorSqlState(payload);
+        return sqlState.startsWith("22")
+                || sqlState.startsWith("23")
+                || VALUE_QUOTING_ERRORS.contains(MySqlCodec.errorCode(payload));
+    }
+
+    private static String withheldMessage(int code, String sqlState) {
+        return "custos: the database reported error " + code + " (" + sqlState
+                + "); its message is withheld below full clearance because it may quote protected values";
     }
 
     private MySqlCommand firstBackendCommand() {
@@ -612,7 +666,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                     prepared.put(head.statementId(), lastPrepared);
                 }
             }
-            case CONTINUE -> {}
+            case CONTINUE, LOCAL_INFILE -> {}
         }
     }
 
@@ -648,9 +702,143 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         return text.regionMatches(true, 0, "CALL", 0, 4);
     }
 
+    // ---- LOAD DATA LOCAL INFILE
+
+    /**
+     * The server asks for a file ({@code 0xFB, string<EOF> file name}). It goes to the client only for the LOAD DATA
+     * LOCAL statement the gate allowed, naming that file, and when the client offered LOCAL INFILE; any other request
+     * gets an empty file (an empty packet) from the gateway, and the server's answer to that goes to the client in
+     * place of the request.
+     */
+    private void onFileRequest(MySqlCommand head, MySqlPacket packet) {
+        ByteBuf payload = packet.payload();
+        String fileName = payload.toString(payload.readerIndex() + 1, payload.readableBytes() - 1, textCharset());
+        StatementVerdict statement = head.current();
+        boolean allowed = head.kind == MySqlCommand.Kind.QUERY
+                && packet.last()
+                && (capabilities & MySqlCodec.CLIENT_LOCAL_FILES) != 0
+                && statement != null
+                && fileName.equals(localFileName(statement.sql(), mode));
+        if (allowed) {
+            int sequenceId = (packet.sequenceId() + head.sequenceOffset) & 0xFF;
+            head.nextSequenceId = sequenceId + 1;
+            fileTransfer = head;
+            decoder().relayFile(true);
+            MySqlCodec.writePart(client, payload, sequenceId);
+            return;
+        }
+        int backendSequenceId = packet.sequenceId() + 1;
+        packet.release();
+        refuseFileRequest(statement, fileName);
+        backend.writePart(Unpooled.EMPTY_BUFFER, backendSequenceId);
+        backend.flush();
+        // The client never sees the request nor the empty file: the server's answer takes the request's place.
+        head.sequenceOffset -= 2;
+    }
+
+    private void refuseFileRequest(StatementVerdict statement, String fileName) {
+        log.warn(
+                "[{}] the database asked for file '{}', which no statement allowed; answered with an empty file. "
+                        + "Check the database server: it should ask only for files its statements name",
+                sessionId(),
+                fileName);
+        String normalized = statement == null ? "LOAD DATA LOCAL INFILE ?" : statement.normalized();
+        context.audit()
+                .record(AuditRecord.refused(
+                        audit,
+                        statement == null ? StatementClass.IMPORT_EXPORT : statement.statementClass(),
+                        normalized,
+                        statement == null ? Digests.sha256Hex(normalized) : statement.digest(),
+                        FILE_REQUEST_RULE,
+                        "custos: the database asked for file '" + fileName + "', which no statement allowed",
+                        "HY000",
+                        policy.version()));
+    }
+
+    /**
+     * One packet of the file the client sends for a LOAD DATA LOCAL, passed to the server as it is, with the server's
+     * sequence id; the empty packet ends the file.
+     */
+    private void onFileData(MySqlPacket packet) {
+        MySqlCommand command = fileTransfer;
+        boolean end = packet.first() && !packet.payload().isReadable();
+        if (packet.last()) {
+            command.nextSequenceId = packet.sequenceId() + 1;
+        }
+        if (end) {
+            fileTransfer = null;
+            decoder().relayFile(false);
+        }
+        backend.writePart(packet.payload(), (packet.sequenceId() - command.sequenceOffset) & 0xFF);
+    }
+
+    private MySqlFrameDecoder decoder() {
+        return client.pipeline().get(MySqlFrameDecoder.class);
+    }
+
+    /**
+     * The file a {@code LOAD DATA LOCAL INFILE 'name'} statement names, its literal read as the server reads it, or
+     * {@code null} when {@code sql} is no such statement.
+     */
+    static String localFileName(String sql, MySqlMode mode) {
+        String text = withoutLeadingComments(sql);
+        Matcher matcher = LOAD_LOCAL.matcher(text);
+        if (!matcher.lookingAt()) {
+            return null;
+        }
+        return stringLiteral(text, matcher.end(), mode);
+    }
+
+    /**
+     * The value of the quoted literal at {@code start}: a doubled quote stands for one, and a backslash escapes the
+     * next character unless NO_BACKSLASH_ESCAPES is on; {@code null} when the literal does not end.
+     */
+    private static String stringLiteral(String text, int start, MySqlMode mode) {
+        char quote = text.charAt(start);
+        StringBuilder value = new StringBuilder();
+        int i = start + 1;
+        while (i < text.length()) {
+            char c = text.charAt(i);
+            if (c == '\\' && !mode.noBackslashEscapes() && i + 1 < text.length()) {
+                value.append(unescape(text.charAt(i + 1)));
+                i += 2;
+            } else if (c == quote && i + 1 < text.length() && text.charAt(i + 1) == quote) {
+                value.append(quote);
+                i += 2;
+            } else if (c == quote) {
+                return value.toString();
+            } else {
+                value.append(c);
+                i++;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * MySQL's backslash escapes: {@code \%} and {@code \_} keep their backslash (they are meant for LIKE patterns),
+     * any other escaped character stands for itself.
+     */
+    private static String unescape(char c) {
+        return switch (c) {
+            case '0' -> "\0";
+            case 'b' -> "\b";
+            case 'n' -> "\n";
+            case 'r' -> "\r";
+            case 't' -> "\t";
+            case 'Z' -> "\u001A";
+            case '%', '_' -> "\\" + c;
+            default -> String.valueOf(c);
+        };
+    }
+
     // ---- commands once ready
 
     private void onClientPacket(MySqlPacket packet) {
+        if (fileTransfer != null) {
+            onFileData(packet);
+            return;
+        }
         if (!held.isEmpty() || mustWait(packet)) {
             hold(packet);
             return;

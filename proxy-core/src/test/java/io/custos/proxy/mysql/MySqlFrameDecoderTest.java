@@ -122,6 +122,30 @@ class MySqlFrameDecoderTest {
     }
 
     @Test
+    void decode_relayingAFile_passesPartsBeyondTheCommandLimit() {
+        MySqlFrameDecoder decoder = MySqlFrameDecoder.forClient(1 << 20);
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        byte[] payload = new byte[PART + 10];
+        payload[0] = MySqlCodec.COM_QUERY;
+
+        decoder.relayFile(true);
+        for (ByteBuf chunk : chunks(split(payload), 1 << 20)) {
+            channel.writeInbound(chunk);
+        }
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(2, new byte[0])));
+
+        List<MySqlPacket> packets = new ArrayList<>();
+        for (MySqlPacket packet = channel.readInbound(); packet != null; packet = channel.readInbound()) {
+            packets.add(packet);
+        }
+        assertThat(packets).extracting(MySqlPacket::first).containsExactly(true, false, true);
+        assertThat(packets).extracting(MySqlPacket::last).containsExactly(false, true, true);
+        assertThat(packets).extracting(p -> p.payload().readableBytes()).containsExactly(PART, 10, 0);
+        assertThat(packets).extracting(MySqlPacket::sequenceId).containsExactly(0, 1, 2);
+        packets.forEach(MySqlPacket::release);
+    }
+
+    @Test
     void decode_serverSide_passesSplitRowsPartByPart() {
         EmbeddedChannel channel = new EmbeddedChannel(MySqlFrameDecoder.forServer());
         byte[] payload = new byte[2 * PART];

@@ -23,6 +23,7 @@ import io.custos.policy.SecretSource;
 import io.custos.policy.StatementClass;
 import io.custos.policy.User;
 import io.custos.proxy.CustosGateway;
+import io.custos.rewrite.MySqlMode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,6 +53,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
@@ -123,7 +125,8 @@ class MySqlGatewayTest {
                 + " email varchar(80), balance decimal(10,2), created date);"
                 + " INSERT INTO " + DATABASE + ".customer VALUES (1, 'Ann Example', 'ann@example.test', 12.50,"
                 + " '2024-01-02'), (2, 'Bob Sample', NULL, -3.25, '2024-02-03'), (3, 'Cy Test', 'cy@example.test',"
-                + " 0.00, NULL)");
+                + " 0.00, NULL);"
+                + " CREATE TABLE " + DATABASE + ".note (id bigint PRIMARY KEY, body varchar(80))");
         try (Connection connection = direct();
                 Statement statement = connection.createStatement()) {
             statement.execute("CREATE PROCEDURE two_results() BEGIN SELECT 1 AS a; SELECT 2 AS b, 3 AS c; END");
@@ -452,6 +455,90 @@ class MySqlGatewayTest {
                     .singleElement()
                     .satisfies(packet -> assertThat(packet.header()).isEqualTo(MySqlCodec.OK));
         }
+    }
+
+    // LOAD DATA LOCAL INFILE: the admin role may import, the clerk role may not.
+
+    @ParameterizedTest
+    @EnumSource(Driver.class)
+    void loadDataLocal_importAllowed_streamsTheClientsFile(Driver driver) throws SQLException, IOException {
+        Path file = directory.resolve("notes-" + driver + ".tsv");
+        Files.writeString(file, "101\tfirst note\n102\tsecond note\n", StandardCharsets.UTF_8);
+        String extra = driver == Driver.MYSQL ? "allowLoadLocalInfile=true" : "allowLocalInfile=true";
+        try (Connection connection = driver.connect("admin", extra);
+                Statement statement = connection.createStatement()) {
+            int loaded = statement.executeUpdate("LOAD DATA LOCAL INFILE '" + file + "' INTO TABLE note (id, body)");
+
+            assertThat(loaded).isEqualTo(2);
+            assertThat(rows(connection, "SELECT id, body FROM note ORDER BY id"))
+                    .containsSubsequence(List.of("101", "first note"), List.of("102", "second note"));
+            assertThat(single(connection, "SELECT 40 + 2")).isEqualTo("42");
+            statement.executeUpdate("DELETE FROM note WHERE id IN (101, 102)");
+        }
+    }
+
+    @Test
+    void loadDataLocal_withoutImportRights_isError1142() throws SQLException, IOException {
+        Path file = directory.resolve("refused.tsv");
+        Files.writeString(file, "201\trefused\n", StandardCharsets.UTF_8);
+        try (Connection connection = Driver.MARIADB.connect("clerk", "allowLocalInfile=true");
+                Statement statement = connection.createStatement()) {
+            assertThatThrownBy(() ->
+                            statement.executeUpdate("LOAD DATA LOCAL INFILE '" + file + "' INTO TABLE note (id, body)"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode())
+                            .isEqualTo(1142));
+            assertThat(single(connection, "SELECT COUNT(*) FROM note WHERE id = 201"))
+                    .isEqualTo("0");
+        }
+    }
+
+    /**
+     * The file request at the wire: it names the file as the statement does (one the gateway's host does not have, as
+     * the gateway never opens files), the client's packets reach the server with its sequence ids, and the server's OK
+     * carries the rows loaded.
+     */
+    @Test
+    void loadDataLocal_atTheWire_relaysTheRequestAndTheClientsPackets() throws Exception {
+        String sql = "LOAD DATA LOCAL INFILE 'only-on-the-client.tsv' INTO TABLE note (id, body)";
+        try (MySqlTestClient admin = MySqlTestClient.login(
+                address, "admin", PASSWORD, DATABASE, MySqlTestClient.CAPABILITIES | MySqlCodec.CLIENT_LOCAL_FILES)) {
+            admin.write(0, MySqlTestClient.command(MySqlCodec.COM_QUERY, sql));
+            MySqlTestClient.Packet request = admin.read();
+
+            assertThat(request.sequenceId()).isEqualTo(1);
+            assertThat(request.header()).isEqualTo(MySqlCodec.LOCAL_INFILE);
+            assertThat(new String(request.payload(), 1, request.payload().length - 1, StandardCharsets.UTF_8))
+                    .isEqualTo("only-on-the-client.tsv");
+            admin.write(2, "301\tsent in two\n30".getBytes(StandardCharsets.UTF_8));
+            admin.write(3, "2\tpackets\n".getBytes(StandardCharsets.UTF_8));
+            admin.write(4, new byte[0]);
+            MySqlTestClient.Packet done = admin.read();
+            assertThat(done.sequenceId()).isEqualTo(5);
+            assertThat(done.header()).isEqualTo(MySqlCodec.OK);
+            assertThat(done.payload()[1]).isEqualTo((byte) 2);
+            assertThat(admin.run(MySqlTestClient.command(MySqlCodec.COM_QUERY, "DELETE FROM note WHERE id > 300")))
+                    .singleElement()
+                    .satisfies(packet -> assertThat(packet.payload()[1]).isEqualTo((byte) 2));
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "LOAD DATA LOCAL INFILE '/tmp/a.tsv' INTO TABLE t | false | /tmp/a.tsv",
+                "  /* import */ load data low_priority local infile \"/tmp/b\" into table t | false | /tmp/b",
+                "LOAD XML LOCAL INFILE 'it''s.xml' INTO TABLE t | false | it's.xml",
+                "LOAD DATA LOCAL INFILE 'C:\\\\data\\\\x.csv' INTO TABLE t | false | C:\\data\\x.csv",
+                "LOAD DATA LOCAL INFILE 'C:\\data' INTO TABLE t | true | C:\\data",
+                "LOAD DATA LOCAL INFILE 'a\\%b\\_c\\'d' INTO TABLE t | false | a\\%b\\_c'd",
+                "LOAD DATA INFILE '/tmp/a.tsv' INTO TABLE t | false | ",
+                "SELECT 'LOAD DATA LOCAL INFILE ''/tmp/a''' | false | ",
+                "LOAD DATA LOCAL INFILE '/tmp/unterminated | false | ",
+            })
+    void localFileName_readsTheLiteralAsTheServerDoes(String sql, boolean noBackslashEscapes, String expected) {
+        assertThat(MySqlSession.localFileName(sql, new MySqlMode(false, noBackslashEscapes)))
+                .isEqualTo(expected);
     }
 
     @Test

@@ -62,6 +62,13 @@ final class MySqlTestClient implements AutoCloseable {
     /** Connects and logs in; returns the packet that answered the login (OK or ERR) through {@code answer}. */
     static MySqlTestClient login(InetSocketAddress address, String user, String password, String database)
             throws IOException {
+        return login(address, user, password, database, CAPABILITIES);
+    }
+
+    /** Connects and logs in asking for {@code capabilities}. */
+    static MySqlTestClient login(
+            InetSocketAddress address, String user, String password, String database, int capabilities)
+            throws IOException {
         Socket socket = new Socket(address.getAddress(), address.getPort());
         socket.setSoTimeout(20_000);
         DataInputStream in = new DataInputStream(socket.getInputStream());
@@ -79,7 +86,7 @@ final class MySqlTestClient implements AutoCloseable {
         MySqlTestClient client = new MySqlTestClient(socket, connectionId);
         ByteArrayOutputStream response = new ByteArrayOutputStream();
         ByteBuffer fixed = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
-        fixed.putInt(CAPABILITIES).putInt(1 << 24).put((byte) 45);
+        fixed.putInt(capabilities).putInt(1 << 24).put((byte) 45);
         response.write(fixed.array());
         response.write(cString(user));
         byte[] auth = MySqlAuth.nativeResponse(password, scramble);
@@ -174,7 +181,8 @@ final class MySqlTestClient implements AutoCloseable {
         return read(in);
     }
 
-    private void write(int sequenceId, byte[] payload) throws IOException {
+    /** Sends one packet with the given sequence id, as a client does for the parts of a LOCAL INFILE. */
+    void write(int sequenceId, byte[] payload) throws IOException {
         out.write(frame(sequenceId, payload));
         out.flush();
     }
