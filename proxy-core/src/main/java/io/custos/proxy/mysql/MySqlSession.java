@@ -40,6 +40,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,6 +83,12 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             Set.of(1062, 1105, 1264, 1292, 1366, 1367, 1411, 1525, 1586, 1690, 3140, 4025, 4037, 4038);
 
     private static final Logger log = LoggerFactory.getLogger(MySqlSession.class);
+
+    /** The same limit the PostgreSQL side applies, PostgreSQL's authentication_timeout. */
+    static final long AUTHENTICATION_TIMEOUT_SECONDS = 60;
+
+    /** ER_HANDSHAKE_ERROR: "Bad handshake". */
+    private static final int ER_HANDSHAKE_ERROR = 1043;
 
     static final String PROTOCOL = "mysql";
     static final int ER_ACCESS_DENIED = 1045;
@@ -191,7 +198,16 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         handshakeScramble = MySqlAuth.scramble(context.random());
         MySqlCodec.write(client, handshake(), 0);
         client.flush();
+        ctx.executor().schedule(this::onAuthenticationTimeout, AUTHENTICATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         ctx.fireChannelActive();
+    }
+
+    /** A client that has not logged in within the time MySQL's connect_timeout-like limit allows is dropped. */
+    private void onAuthenticationTimeout() {
+        if (state == State.HANDSHAKE || state == State.AUTHENTICATING) {
+            log.debug("[{}] authentication timed out", sessionId());
+            fatal(ER_HANDSHAKE_ERROR, "08S01", "custos: authentication timed out");
+        }
     }
 
     @Override
@@ -206,12 +222,22 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 case CLOSED -> packet.release();
             }
         } catch (CustosException e) {
-            packet.release();
+            releaseIfStillOurs(packet);
             fatal(e.code().mysqlErrorNumber(), e.code().sqlState(), e.getMessage());
         } catch (RuntimeException e) {
-            packet.release();
+            releaseIfStillOurs(packet);
             log.debug("[{}] malformed packet: {}", sessionId(), e.toString());
             fatal(ErrorCode.PROTOCOL_VIOLATION.mysqlErrorNumber(), "08S01", "custos: malformed packet");
+        }
+    }
+
+    /**
+     * Handlers read every field before they pass a packet on, and some release it in a finally block of their own:
+     * a packet that fails is released here only if nothing released it yet.
+     */
+    private static void releaseIfStillOurs(MySqlPacket packet) {
+        if (packet.refCnt() > 0) {
+            packet.release();
         }
     }
 
@@ -381,6 +407,11 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             return;
         }
         if (plugin.equals(MySqlCodec.CACHING_SHA2_PASSWORD)) {
+            if (response.length == 0) {
+                // The MariaDB client names caching_sha2_password but sends nothing until it is switched to it.
+                switchTo(MySqlCodec.CACHING_SHA2_PASSWORD);
+                return;
+            }
             authPlugin = MySqlCodec.CACHING_SHA2_PASSWORD;
             askForFullAuthentication();
             return;
