@@ -376,6 +376,7 @@ class MySqlEndToEndTest {
         Policy policy = fixture.policy;
         int clearance = policy.role(policy.user(user).orElseThrow()).clearance();
         assertThat(gatewayHeader.labels()).as("labels of %s", query).isEqualTo(header.labels());
+        assertThat(gatewayHeader.types()).as("types of %s", query).isEqualTo(header.types());
         if (query.contains("customer")) {
             assertThat(header.rules())
                     .as("classified columns found in %s", query)
@@ -439,18 +440,21 @@ class MySqlEndToEndTest {
                 ResultSet result = statement.executeQuery()) {
             ResultSetMetaData meta = result.getMetaData();
             List<String> labels = new ArrayList<>();
+            List<String> types = new ArrayList<>();
             List<Optional<ColumnRule>> rules = new ArrayList<>();
             for (int i = 1; i <= meta.getColumnCount(); i++) {
                 labels.add(meta.getColumnLabel(i));
+                // The JDBC type; the type name differs for a masked TEXT column, which comes back as VARCHAR.
+                types.add(String.valueOf(meta.getColumnType(i)));
                 String table = meta.getTableName(i);
                 rules.add(
                         table == null || table.isEmpty()
                                 ? Optional.empty()
                                 : fixture.policy.classification().rule("custos_demo", table, meta.getColumnName(i)));
             }
-            return new Header(labels, rules);
+            return new Header(labels, types, rules);
         }
     }
 
-    private record Header(List<String> labels, List<Optional<ColumnRule>> rules) {}
+    private record Header(List<String> labels, List<String> types, List<Optional<ColumnRule>> rules) {}
 }
