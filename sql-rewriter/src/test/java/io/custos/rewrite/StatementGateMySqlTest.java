@@ -398,6 +398,27 @@ class StatementGateMySqlTest {
     }
 
     @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "select name into outfile '/tmp/a' from customer",
+                "select name from customer into outfile '/tmp/a'",
+                "select name from customer limit 1 into outfile '/tmp/a'",
+                "select name from customer where id = 1 into dumpfile '/tmp/a'",
+                "select id from project union select id from project into outfile '/tmp/a'",
+                "(select id from project into outfile '/tmp/a')",
+                "select 1 /*! into outfile '/tmp/a' */",
+                "prepare s from 'select id from project into outfile ''/tmp/a'''",
+                "select 1; select id from project into outfile '/tmp/a'",
+                "SELECT id FROM project INTO\nOUTFILE '/tmp/a'",
+            })
+    void checkMySql_intoOutfileInEveryPosition_refusedWithoutImportExport(String message) {
+        Verdict verdict = gate.checkMySql(message, caller("info_clerk"), MySqlMode.DEFAULT);
+
+        assertThat(verdict.refused()).as(message).isTrue();
+        assertThat(verdict.refusal().orElseThrow().rule()).isEqualTo("import-export");
+    }
+
+    @ParameterizedTest
     @MethodSource("decisions")
     void checkMySql_decides(String role, String statement, Decision decision, String rule, String reason) {
         Verdict verdict = gate.checkMySql(statement, caller(role), MySqlMode.DEFAULT);
