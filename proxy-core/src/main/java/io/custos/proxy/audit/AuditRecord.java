@@ -3,6 +3,8 @@ package io.custos.proxy.audit;
 import static java.util.Objects.requireNonNull;
 
 import io.custos.policy.StatementClass;
+import io.custos.rewrite.Decision;
+import io.custos.rewrite.StatementVerdict;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -58,6 +60,44 @@ public record AuditRecord(
         if (durationMicros < -1) {
             throw new IllegalArgumentException("durationMicros: " + durationMicros + " (expected: >= -1)");
         }
+    }
+
+    /** A statement the gate passed (allowed or rewritten) completed with {@code rows} returned or affected. */
+    public static AuditRecord completed(
+            AuditContext context, StatementVerdict statement, long rows, long durationMicros, String policyVersion) {
+        if (statement.decision() == Decision.REWRITTEN) {
+            return rewritten(
+                    context,
+                    statement.statementClass(),
+                    statement.normalized(),
+                    statement.digest(),
+                    statement.maskedColumns(),
+                    rows,
+                    durationMicros,
+                    policyVersion);
+        }
+        return allowed(
+                context,
+                statement.statementClass(),
+                statement.normalized(),
+                statement.digest(),
+                rows,
+                durationMicros,
+                policyVersion);
+    }
+
+    /** A statement the gate refused, answered with {@code errorCode}. */
+    public static AuditRecord refusedBy(
+            AuditContext context, StatementVerdict refusal, String errorCode, String policyVersion) {
+        return refused(
+                context,
+                refusal.statementClass(),
+                refusal.normalized(),
+                refusal.digest(),
+                refusal.rule(),
+                refusal.reason(),
+                errorCode,
+                policyVersion);
     }
 
     /** A client opened a connection. */

@@ -1429,28 +1429,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     // ---- audit
 
     private void auditCompleted(StatementVerdict statement, long rows, long micros) {
-        if (statement.decision() == Decision.REWRITTEN) {
-            context.audit()
-                    .record(AuditRecord.rewritten(
-                            audit,
-                            statement.statementClass(),
-                            statement.normalized(),
-                            statement.digest(),
-                            statement.maskedColumns(),
-                            rows,
-                            micros,
-                            policy.version()));
-        } else {
-            context.audit()
-                    .record(AuditRecord.allowed(
-                            audit,
-                            statement.statementClass(),
-                            statement.normalized(),
-                            statement.digest(),
-                            rows,
-                            micros,
-                            policy.version()));
-        }
+        context.audit().record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
         if (statement.statementClass() == StatementClass.DDL) {
             context.catalogChanged().run();
         }

@@ -13,7 +13,6 @@ import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.rewrite.Caller;
-import io.custos.rewrite.Decision;
 import io.custos.rewrite.StatementVerdict;
 import io.custos.rewrite.Verdict;
 import io.netty.buffer.ByteBuf;
@@ -546,28 +545,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     private void auditCompleted(StatementVerdict statement, long rows, long micros) {
-        if (statement.decision() == Decision.REWRITTEN) {
-            context.audit()
-                    .record(AuditRecord.rewritten(
-                            audit,
-                            statement.statementClass(),
-                            statement.normalized(),
-                            statement.digest(),
-                            statement.maskedColumns(),
-                            rows,
-                            micros,
-                            policy.version()));
-        } else {
-            context.audit()
-                    .record(AuditRecord.allowed(
-                            audit,
-                            statement.statementClass(),
-                            statement.normalized(),
-                            statement.digest(),
-                            rows,
-                            micros,
-                            policy.version()));
-        }
+        context.audit().record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
         if (statement.statementClass() == StatementClass.DDL) {
             context.catalogChanged().run();
         }
@@ -793,15 +771,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     private void auditRefusal(StatementVerdict refusal) {
         context.audit()
-                .record(AuditRecord.refused(
-                        audit,
-                        refusal.statementClass(),
-                        refusal.normalized(),
-                        refusal.digest(),
-                        refusal.rule(),
-                        refusal.reason(),
-                        ErrorCode.PERMISSION_DENIED.sqlState(),
-                        policy.version()));
+                .record(AuditRecord.refusedBy(
+                        audit, refusal, ErrorCode.PERMISSION_DENIED.sqlState(), policy.version()));
     }
 
     private boolean auditWritable() {
