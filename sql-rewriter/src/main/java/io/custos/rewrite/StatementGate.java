@@ -422,6 +422,13 @@ public final class StatementGate {
         if (rights.isPresent()) {
             return rights;
         }
+        if (statement.verbs().stream().anyMatch(verb -> verb.keywords().equals(MySqlLexer.SET_STATEMENT_READING))) {
+            // The server would read the statement after FOR under another sql_mode or character set than the gate.
+            return Optional.of(refuse(
+                    statement,
+                    "session-change",
+                    "custos: SET STATEMENT may not change sql_mode or the character set below full clearance"));
+        }
         if (MYSQL_DIAGNOSTICS.matcher(statement.normalized()).lookingAt()) {
             // Warnings quote the values a conversion failed on ("Truncated incorrect DECIMAL value: '1322…'"), and
             // the note of EXPLAIN EXTENDED holds the row a primary-key lookup found.

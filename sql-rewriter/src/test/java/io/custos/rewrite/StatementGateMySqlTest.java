@@ -462,6 +462,37 @@ class StatementGateMySqlTest {
         assertThat(verdict.sql()).isEqualTo("explain select " + MASKED_MOBILE + " from customer");
     }
 
+    /** MariaDB Connector/J sends every statement with a query timeout as SET STATEMENT max_statement_time=n FOR …. */
+    @Test
+    void checkMySql_masksTheStatementOfSetStatement() {
+        String message = "SET STATEMENT max_statement_time=20, long_query_time = 'x' FOR select mobile from customer";
+
+        Verdict verdict = gate.checkMySql(message, caller("contractor"), MySqlMode.DEFAULT);
+
+        assertThat(verdict.statements().get(0).decision()).isEqualTo(Decision.REWRITTEN);
+        assertThat(verdict.sql())
+                .isEqualTo("SET STATEMENT max_statement_time=20, long_query_time = 'x' FOR select " + MASKED_MOBILE
+                        + " from customer");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "set statement max_statement_time=1 for update customer set name = 'x'",
+                "set statement max_statement_time=1 for select account_no into @m from customer_bank",
+                "set statement max_statement_time=1 for select mobile from customer into outfile '/tmp/m'",
+                "set statement sql_mode='ANSI_QUOTES' for select \"mobile\" from customer",
+                "set statement character_set_client=big5 for select id from customer",
+                "set statement max_statement_time=(select mobile from customer limit 1) for select 1 from customer",
+                "set statement max_statement_time=@v for select id from customer",
+                "set statement max_statement_time=1 select id from customer"
+            })
+    void checkMySql_refusesWhatSetStatementRunsOrChanges(String statement) {
+        Verdict verdict = gate.checkMySql(statement, caller("staff"), MySqlMode.DEFAULT);
+
+        assertThat(verdict.refused()).as(statement).isTrue();
+    }
+
     @Test
     void checkMySql_refusesWholeMessageForOneRefusedStatement() {
         Verdict verdict = gate.checkMySql(

@@ -21,6 +21,12 @@ import java.util.Set;
  * server runs the statements one after the other and stops at the first that fails.
  */
 public final class MySqlLexer {
+    /** The verb {@code SET STATEMENT … FOR} adds to the statement it runs. */
+    public static final String SET_STATEMENT = "SET STATEMENT";
+
+    /** The verb of a {@code SET STATEMENT … FOR} that changes how the server reads the statement's text. */
+    public static final String SET_STATEMENT_READING = "SET STATEMENT SQL_MODE";
+
     /** Select modifiers Calcite does not know: blanked in its text. */
     private static final Set<String> SELECT_MODIFIERS = Set.of(
             "high_priority",

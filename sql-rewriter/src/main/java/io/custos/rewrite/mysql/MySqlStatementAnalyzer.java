@@ -58,6 +58,10 @@ final class MySqlStatementAnalyzer {
     private static final Set<String> UPDATE_MODIFIERS = Set.of("low_priority", "ignore");
     private static final Set<String> DELETE_MODIFIERS = Set.of("low_priority", "quick", "ignore");
 
+    /** Variables that change how the server reads a statement's text. */
+    private static final Set<String> READING_VARIABLES =
+            Set.of("sql_mode", "character_set_client", "character_set_connection", "collation_connection");
+
     /** Statements nest through WITH, EXPLAIN and PREPARE; deeper than this is refused as malformed. */
     static final int MAX_NESTING = 64;
 
@@ -511,6 +515,9 @@ final class MySqlStatementAnalyzer {
     /** {@code SET GLOBAL} and {@code SET PERSIST} change the server, not the session. */
     private Shape set(int index, int to) {
         String next = word(index + 1, to);
+        if ("statement".equals(next)) {
+            return setStatement(index, to);
+        }
         MySqlToken variable = index + 1 < to ? significant.get(index + 1) : null;
         boolean server = "global".equals(next)
                 || "persist".equals(next)
@@ -521,6 +528,52 @@ final class MySqlStatementAnalyzer {
         return server
                 ? Shape.of(StatementClass.OTHER, "SET GLOBAL", index)
                 : Shape.of(StatementClass.SESSION, "SET", index);
+    }
+
+    /**
+     * MariaDB's {@code SET STATEMENT var = value [, …] FOR statement} runs the statement with the variables changed
+     * for its duration; MariaDB Connector/J sends every statement with a query timeout in this form. It is classed as
+     * the statement it runs, plus a {@value MySqlLexer#SET_STATEMENT} verb. Values must be plain literals or words: a value
+     * computed by an expression or a query could quote a column in the error that refuses it. A variable that changes
+     * how the server reads the text ({@code sql_mode}, the client character set) gets the verb
+     * {@value MySqlLexer#SET_STATEMENT_READING}, since the gate reads the statement under the session's settings.
+     */
+    private Shape setStatement(int index, int to) {
+        int forIndex = -1;
+        for (int position = index + 2; position < to; position++) {
+            if (depth[position] == depth[index] && isWord(position, to, "for")) {
+                forIndex = position;
+                break;
+            }
+        }
+        if (forIndex < 0 || forIndex + 1 >= to) {
+            return Shape.broken("SET STATEMENT", index);
+        }
+        boolean reading = false;
+        boolean plainValues = true;
+        for (int position = index + 2; position < forIndex; position++) {
+            MySqlToken token = significant.get(position);
+            String word = word(position, to);
+            if (word != null && READING_VARIABLES.contains(word.toLowerCase(Locale.ROOT))) {
+                reading = true;
+            }
+            if (token.isPunctuation("(") || token.isPunctuation(")") || token.kind() == Kind.VARIABLE) {
+                plainValues = false;
+            }
+        }
+        Shape inner = classify(forIndex + 1, to);
+        List<Verb> verbs = new ArrayList<>(inner.verbs());
+        addVerb(
+                verbs,
+                new Verb(
+                        StatementClass.SESSION, reading ? MySqlLexer.SET_STATEMENT_READING : MySqlLexer.SET_STATEMENT));
+        return new Shape(
+                verbs,
+                inner.queryIndex(),
+                inner.mainIndex(),
+                inner.malformed() || !plainValues,
+                inner.inner(),
+                inner.sqlText());
     }
 
     /**
