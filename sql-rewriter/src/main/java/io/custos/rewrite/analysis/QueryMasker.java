@@ -27,6 +27,7 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.calcite.jdbc.CalciteSchema;
 import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.runtime.CalciteException;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
@@ -37,6 +38,8 @@ import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
 import org.apache.calcite.sql.type.SqlTypeUtil;
 import org.apache.calcite.sql.validate.SqlValidator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Masks the outputs of a query that derive from columns above the caller's clearance, by editing only the spans of
@@ -58,6 +61,8 @@ import org.apache.calcite.sql.validate.SqlValidator;
  * <p>Thread safety: instances are safe for concurrent use; each call builds its own validator.
  */
 public final class QueryMasker {
+    private static final Logger log = LoggerFactory.getLogger(QueryMasker.class);
+
     private static final Pattern PLAIN = Pattern.compile("[a-z_][a-z0-9_$]*");
     /** PostgreSQL's reserved key words: a column reference spelled like one must be quoted. */
     private static final Set<String> RESERVED =
@@ -161,8 +166,13 @@ public final class QueryMasker {
         SqlNode validated;
         try {
             validated = validator.validate(parsed);
-        } catch (RuntimeException e) {
+        } catch (CalciteException e) {
             return new MaskOutcome.Unanalysable(firstLine(e.getMessage(), "the query could not be validated"));
+        } catch (RuntimeException e) {
+            // Anything else is a failure inside Calcite (a null operand, an unknown character set); its message
+            // speaks of Calcite's own classes and is no use to the client.
+            log.debug("Validation failed inside Calcite", e);
+            return new MaskOutcome.Unanalysable("the query could not be validated");
         }
 
         Lineage lineage = dialect == Dialect.MYSQL
