@@ -158,6 +158,13 @@ public final class QueryMasker {
         } catch (SqlParseException e) {
             return new MaskOutcome.Unanalysable(firstLine(e.getMessage(), "the query could not be parsed"));
         }
+        if (dialect == Dialect.POSTGRESQL) {
+            try {
+                parsed = InfixCasts.regroup(parsed, calciteText);
+            } catch (LineageException e) {
+                return new MaskOutcome.Unanalysable(e.getMessage());
+            }
+        }
         if (!Lineage.isQuery(parsed)) {
             return new MaskOutcome.Unanalysable("not a query");
         }
