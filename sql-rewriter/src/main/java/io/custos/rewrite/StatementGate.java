@@ -557,7 +557,7 @@ public final class StatementGate {
             outcome = masker.maskMySql(
                     statement.text().substring(offset), statement.calciteText().substring(offset), caller, mode);
             requireNonNull(outcome, "masker returned null");
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
             log.warn("Analysis failed; treating the statement as unanalysable", e);
             return new Decided(unanalysable(statement, caller, "analysis failed", true), false);
         }
@@ -666,8 +666,9 @@ public final class StatementGate {
             outcome = masker.mask(
                     statement.text().substring(offset), statement.calciteText().substring(offset), caller);
             requireNonNull(outcome, "masker returned null");
-        } catch (RuntimeException e) {
-            // A failure inside the analysis must not let a statement through unexamined, nor be remembered.
+        } catch (RuntimeException | AssertionError | StackOverflowError e) {
+            // A failure inside the analysis must not let a statement through unexamined, nor be remembered. Calcite
+            // signals a construct it did not expect with AssertionError, and recurses once per level of nesting.
             log.warn("Analysis failed; treating the statement as unanalysable", e);
             return new Decided(unanalysable(statement, caller, "analysis failed"), false);
         }
