@@ -4,6 +4,7 @@ import io.custos.cli.support.TestMariaDb;
 import io.custos.cli.support.TestPostgres;
 import io.custos.policy.Backend;
 import io.custos.policy.ClientCertificate;
+import io.custos.policy.Limits;
 import io.custos.policy.Listener;
 import io.custos.policy.MySqlNativeVerifier;
 import io.custos.policy.Policy;
@@ -85,6 +86,21 @@ final class TestGateway implements AutoCloseable {
                         MySqlNativeVerifier.create(PASSWORD),
                         certificate));
         return copy(policy, policy.roles(), users, policy.backends());
+    }
+
+    /** {@code policy} with {@code limits}. */
+    static Policy withLimits(Policy policy, Limits limits) {
+        return new Policy(
+                policy.version(),
+                policy.levels(),
+                policy.roles(),
+                policy.users(),
+                policy.backends(),
+                policy.listeners(),
+                policy.classification(),
+                policy.audit(),
+                policy.tls(),
+                limits);
     }
 
     static Policy withBackends(Policy policy, UnaryOperator<Backend> change) {
