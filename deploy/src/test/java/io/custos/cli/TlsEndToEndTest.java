@@ -110,6 +110,29 @@ class TlsEndToEndTest {
     }
 
     @Test
+    void tlsRequiredEverywhere_plainClientsRefused_bothProtocols() throws SQLException {
+        try (TestGateway strict = TestGateway.start(demo -> Demo.withClientTls(
+                demo, new TlsSettings(certificates.gatewayCertificate(), certificates.gatewayKey(), null, true)))) {
+            assertThatThrownBy(() -> strict.connect("staff", "sslmode=disable").close())
+                    .isInstanceOfSatisfying(SQLException.class, e -> {
+                        assertThat(e.getSQLState()).isEqualTo("28000");
+                        assertThat(e.getMessage()).contains("the gateway accepts only TLS connections");
+                    });
+            assertThatThrownBy(() ->
+                            strict.connectMariaDb("staff", "sslMode=disable").close())
+                    .isInstanceOfSatisfying(SQLException.class, e -> {
+                        assertThat(e.getErrorCode()).isEqualTo(3159);
+                        assertThat(e.getMessage()).contains("the gateway accepts only TLS connections");
+                    });
+            try (Connection postgres = strict.connect("staff", pgTls);
+                    Connection mariadb = strict.connectMariaDb("staff", mariaDbTls)) {
+                assertThat(postgres.isValid(5)).isTrue();
+                assertThat(mariadb.isValid(5)).isTrue();
+            }
+        }
+    }
+
+    @Test
     void pgjdbc_roleRequiringTls_plainRefusedTlsAccepted() throws SQLException {
         assertThatThrownBy(() -> gateway.connect(TLS_USER, "sslmode=disable").close())
                 .isInstanceOfSatisfying(SQLException.class, e -> {
