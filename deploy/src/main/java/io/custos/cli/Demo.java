@@ -2,11 +2,14 @@ package io.custos.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import io.custos.cli.demo.DemoCertificates;
 import io.custos.cli.demo.EmbeddedMariaDb;
 import io.custos.cli.demo.EmbeddedPostgres;
 import io.custos.cli.demo.SampleData;
+import io.custos.cli.demo.ServerTls;
 import io.custos.policy.AuditSettings;
 import io.custos.policy.Backend;
+import io.custos.policy.BackendTls;
 import io.custos.policy.Listener;
 import io.custos.policy.MySqlNativeVerifier;
 import io.custos.policy.Policy;
@@ -14,6 +17,7 @@ import io.custos.policy.PolicyLoader;
 import io.custos.policy.Role;
 import io.custos.policy.ScramVerifier;
 import io.custos.policy.SecretSource;
+import io.custos.policy.TlsSettings;
 import io.custos.policy.User;
 import io.custos.proxy.CustosGateway;
 import java.io.IOException;
@@ -22,6 +26,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -35,6 +40,10 @@ import java.util.function.Function;
  * the demo policy from the classpath. The policy's backend of each protocol is replaced by the embedded server of
  * that protocol and its listener by the requested address. Without MariaDB ({@code --no-mysql}) the policy's MySQL
  * backend and listener are dropped.
+ *
+ * <p>With TLS ({@code --tls}) a throwaway CA signs a certificate for the gateway and one for the databases, in a
+ * temporary directory removed on exit; both databases serve TLS with theirs, the gateway offers TLS on both protocols
+ * and reaches the databases with {@code verify-full} against the CA.
  */
 final class Demo {
     static final String DEMO_PASSWORD = "custos-demo";
@@ -46,17 +55,34 @@ final class Demo {
     private final EmbeddedPostgres database;
     private final InetSocketAddress gatewayAddress;
     private final Optional<MySqlAccess> mysql;
+    private final Optional<Path> tlsCa;
 
     private Demo(
-            Policy policy, EmbeddedPostgres database, InetSocketAddress gatewayAddress, Optional<MySqlAccess> mysql) {
+            Policy policy,
+            EmbeddedPostgres database,
+            InetSocketAddress gatewayAddress,
+            Optional<MySqlAccess> mysql,
+            Optional<Path> tlsCa) {
         this.policy = policy;
         this.database = database;
         this.gatewayAddress = gatewayAddress;
         this.mysql = mysql;
+        this.tlsCa = tlsCa;
     }
 
     /** {@code mysqlGatewayPort} is ignored when {@code mysql} is false. */
-    record Options(String host, int gatewayPort, boolean mysql, int mysqlGatewayPort, int customers, Path auditFile) {
+    record Options(
+            String host,
+            int gatewayPort,
+            boolean mysql,
+            int mysqlGatewayPort,
+            int customers,
+            Path auditFile,
+            boolean tls) {
+        Options(String host, int gatewayPort, boolean mysql, int mysqlGatewayPort, int customers, Path auditFile) {
+            this(host, gatewayPort, mysql, mysqlGatewayPort, customers, auditFile, false);
+        }
+
         Options {
             requireNonNull(host, "host is null");
             requireNonNull(auditFile, "auditFile is null");
@@ -81,10 +107,13 @@ final class Demo {
         Policy demoPolicy =
                 PolicyLoader.parse(readPolicy(), POLICY_SOURCE_NAME, Path.of("").toAbsolutePath());
         SampleData data = SampleData.generate(options.customers());
+        Optional<DemoTls> tls =
+                options.tls() ? Optional.of(DemoTls.create(options.host(), resources, out)) : Optional.empty();
+        ServerTls databaseTls = tls.map(DemoTls::database).orElse(null);
 
         out.printf("Starting the embedded PostgreSQL server with %d sample customers...%n", options.customers());
         out.flush();
-        EmbeddedPostgres database = resources.add(EmbeddedPostgres.start(0, data));
+        EmbeddedPostgres database = resources.add(EmbeddedPostgres.start(0, data, databaseTls));
         out.printf(
                 "PostgreSQL is ready on %s:%d, database %s%n", database.host(), database.port(), database.database());
         out.flush();
@@ -96,14 +125,15 @@ final class Demo {
                 database.port(),
                 database.database(),
                 database.gatewayUser(),
-                new SecretSource.Given(database.gatewayPassword())));
+                new SecretSource.Given(database.gatewayPassword()),
+                tls.map(DemoTls::backend).orElse(BackendTls.DISABLED)));
         listeners.add(new Listener(Backend.Protocol.POSTGRESQL, options.host(), options.gatewayPort()));
 
         EmbeddedMariaDb mariadb = null;
         if (options.mysql()) {
             out.printf("Starting the embedded MariaDB server with %d sample customers...%n", options.customers());
             out.flush();
-            mariadb = resources.add(EmbeddedMariaDb.start(0, data));
+            mariadb = resources.add(EmbeddedMariaDb.start(0, data, databaseTls));
             out.printf("MariaDB is ready on %s:%d, database %s%n", mariadb.host(), mariadb.port(), mariadb.database());
             out.flush();
             backends.add(new Backend(
@@ -112,11 +142,14 @@ final class Demo {
                     mariadb.port(),
                     mariadb.database(),
                     mariadb.gatewayUser(),
-                    new SecretSource.Given(mariadb.gatewayPassword())));
+                    new SecretSource.Given(mariadb.gatewayPassword()),
+                    tls.map(DemoTls::backend).orElse(BackendTls.DISABLED)));
             listeners.add(new Listener(Backend.Protocol.MYSQL, options.host(), options.mysqlGatewayPort()));
         }
 
-        Policy policy = adapt(demoPolicy, backends, listeners, options.auditFile());
+        Policy policy = withClientTls(
+                adapt(demoPolicy, backends, listeners, options.auditFile()),
+                tls.map(DemoTls::gateway).orElse(null));
         CustosGateway gateway;
         try {
             gateway = resources.add(launcher.apply(policy));
@@ -132,7 +165,7 @@ final class Demo {
                                 server.database(),
                                 server.superuser(),
                                 server.superuserPassword())));
-        return new Demo(policy, database, gateway.postgresAddress(), mysql);
+        return new Demo(policy, database, gateway.postgresAddress(), mysql, tls.map(DemoTls::ca));
     }
 
     /** {@code policy} with {@code backend} and {@code listener} as its only ones, auditing to {@code auditFile}. */
@@ -160,7 +193,61 @@ final class Demo {
                 backends,
                 listeners,
                 policy.classification(),
-                new AuditSettings(auditFile));
+                new AuditSettings(auditFile),
+                policy.tls(),
+                policy.limits());
+    }
+
+    /** {@code policy} with {@code tls} towards clients ({@code null}: none). */
+    static Policy withClientTls(Policy policy, TlsSettings tls) {
+        return new Policy(
+                policy.version(),
+                policy.levels(),
+                policy.roles(),
+                policy.users(),
+                policy.backends(),
+                policy.listeners(),
+                policy.classification(),
+                policy.audit(),
+                tls,
+                policy.limits());
+    }
+
+    /** The demo's throwaway CA and the certificates it signed, in a directory removed when the demo stops. */
+    record DemoTls(Path ca, TlsSettings gateway, ServerTls database) {
+        static DemoTls create(String host, Resources resources, PrintWriter out) {
+            Path directory;
+            try {
+                directory = Files.createTempDirectory("custos-demo-tls-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot create a directory for the demo certificates", e);
+            }
+            resources.add(() -> deleteDirectory(directory));
+            out.printf("Generating a throwaway CA and TLS certificates in %s...%n", directory);
+            out.flush();
+            DemoCertificates authority = DemoCertificates.createAuthority(directory, "demo");
+            List<String> names = host.equals("0.0.0.0") || host.equals("::") ? List.of() : List.of(host);
+            DemoCertificates.Issued gateway = authority.server("gateway", names);
+            DemoCertificates.Issued database = authority.server("database", List.of());
+            return new DemoTls(
+                    authority.caCertificate(),
+                    new TlsSettings(gateway.certificateFile(), gateway.keyFile(), null, false),
+                    ServerTls.of(database));
+        }
+
+        /** The embedded databases serve TLS with a certificate of the same CA, checked in full. */
+        BackendTls backend() {
+            return new BackendTls(BackendTls.Mode.VERIFY_FULL, ca);
+        }
+
+        private static void deleteDirectory(Path directory) throws IOException {
+            try (var files = Files.list(directory)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(directory);
+        }
     }
 
     Policy policy() {
@@ -178,7 +265,8 @@ final class Demo {
                         database.database(),
                         database.superuser(),
                         database.superuserPassword()),
-                mysql);
+                mysql,
+                tlsCa);
     }
 
     /** A database as reached without the gateway, for the comparison lines of the banner. */
@@ -198,6 +286,16 @@ final class Demo {
 
     static String banner(
             Policy policy, InetSocketAddress gatewayAddress, DirectAccess database, Optional<MySqlAccess> mysql) {
+        return banner(policy, gatewayAddress, database, mysql, Optional.empty());
+    }
+
+    /** With {@code tlsCa}, the lines connect over TLS and verify the gateway's certificate against that CA. */
+    static String banner(
+            Policy policy,
+            InetSocketAddress gatewayAddress,
+            DirectAccess database,
+            Optional<MySqlAccess> mysql,
+            Optional<Path> tlsCa) {
         String host = Addresses.clientHost(gatewayAddress);
         int port = gatewayAddress.getPort();
         Optional<InetSocketAddress> mysqlGateway = mysql.flatMap(MySqlAccess::gatewayAddress);
@@ -218,6 +316,10 @@ final class Demo {
                 access.database().host(),
                 access.database().port(),
                 access.database().database())));
+        tlsCa.ifPresent(ca -> banner.append(
+                        String.format(
+                                "  TLS         on both protocols; the gateway's and the databases' certificates are signed by%n"))
+                .append(String.format("              the throwaway CA %s%n", ca)));
         banner.append(String.format("  policy      %s, version %s%n", POLICY_SOURCE_NAME, policy.version()))
                 .append(String.format("  audit file  %s%n", policy.audit().file()))
                 .append(String.format("%nDemo users (password '%s'):%n", DEMO_PASSWORD));
@@ -230,14 +332,26 @@ final class Demo {
                             role.clearance(),
                             acceptsDemoPassword(user) ? "" : " (its own password, not the demo one)"))
                     .append(String.format(
-                            "    PGPASSWORD=%s psql \"host=%s port=%d dbname=%s user=%s\"%n",
-                            DEMO_PASSWORD, host, port, database.database(), user.name()))
+                            "    PGPASSWORD=%s psql \"host=%s port=%d dbname=%s user=%s%s\"%n",
+                            DEMO_PASSWORD,
+                            host,
+                            port,
+                            database.database(),
+                            user.name(),
+                            tlsCa.map(ca -> " sslmode=verify-full sslrootcert=" + ca)
+                                    .orElse("")))
                     .append(String.format(
-                            "    jdbc:postgresql://%s:%d/%s?user=%s&password=%s%n",
-                            host, port, database.database(), user.name(), DEMO_PASSWORD));
+                            "    jdbc:postgresql://%s:%d/%s?user=%s&password=%s%s%n",
+                            host,
+                            port,
+                            database.database(),
+                            user.name(),
+                            DEMO_PASSWORD,
+                            tlsCa.map(ca -> "&sslmode=verify-full&sslrootcert=" + ca)
+                                    .orElse("")));
             if (mysqlGateway.isPresent()) {
                 appendMySqlLines(
-                        banner, user, mysqlGateway.get(), mysql.get().database().database());
+                        banner, user, mysqlGateway.get(), mysql.get().database().database(), tlsCa);
             }
         }
         banner.append(String.format(
@@ -264,7 +378,8 @@ final class Demo {
         return banner.toString();
     }
 
-    private static void appendMySqlLines(StringBuilder banner, User user, InetSocketAddress gateway, String database) {
+    private static void appendMySqlLines(
+            StringBuilder banner, User user, InetSocketAddress gateway, String database, Optional<Path> tlsCa) {
         String host = Addresses.clientHost(gateway);
         int port = gateway.getPort();
         if (!acceptsDemoPasswordOverMySql(user)) {
@@ -273,10 +388,23 @@ final class Demo {
             return;
         }
         banner.append(String.format(
-                        "    mysql -h %s -P %d -u %s -p%s %s%n", host, port, user.name(), DEMO_PASSWORD, database))
+                        "    mysql -h %s -P %d -u %s -p%s%s %s%n",
+                        host,
+                        port,
+                        user.name(),
+                        DEMO_PASSWORD,
+                        tlsCa.map(ca -> " --ssl-verify-server-cert --ssl-ca=" + ca)
+                                .orElse(""),
+                        database))
                 .append(String.format(
-                        "    jdbc:mariadb://%s:%d/%s?user=%s&password=%s%n",
-                        host, port, database, user.name(), DEMO_PASSWORD));
+                        "    jdbc:mariadb://%s:%d/%s?user=%s&password=%s%s%n",
+                        host,
+                        port,
+                        database,
+                        user.name(),
+                        DEMO_PASSWORD,
+                        tlsCa.map(ca -> "&sslMode=verify-full&serverSslCert=" + ca)
+                                .orElse("")));
     }
 
     /** The four users of the brief first, in its order, then any others by name; enabled users only. */

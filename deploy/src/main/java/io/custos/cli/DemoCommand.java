@@ -41,6 +41,12 @@ final class DemoCommand implements Callable<Integer> {
     private boolean noMysql;
 
     @Option(
+            names = "--tls",
+            description = "Serve TLS on both protocols and reach the databases over TLS, with certificates of a"
+                    + " throwaway CA made at start; the banner prints the CA file for the clients' verify-full lines.")
+    private boolean tls;
+
+    @Option(
             names = "--host",
             defaultValue = "127.0.0.1",
             paramLabel = "HOST",
@@ -65,7 +71,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Demo.Options options =
-                new Demo.Options(host, pgPort, !noMysql, mysqlPort, customers, auditFile.toAbsolutePath());
+                new Demo.Options(host, pgPort, !noMysql, mysqlPort, customers, auditFile.toAbsolutePath(), tls);
         Resources resources = new Resources();
         resources.closeOnShutdown();
         Demo demo;

@@ -220,6 +220,30 @@ class DemoTest {
     }
 
     @Test
+    void banner_withTls_printsTheCaAndVerifyingClientLines() throws IOException {
+        Policy policy = PolicyLoader.parse(demoPolicyText(), Demo.POLICY_SOURCE_NAME, Path.of("."));
+        Demo.DirectAccess postgres = new Demo.DirectAccess("127.0.0.1", 40001, "custos_demo", "postgres", "Xyz123");
+        Demo.MySqlAccess mysql = new Demo.MySqlAccess(
+                Optional.of(new InetSocketAddress("127.0.0.1", 13306)),
+                new Demo.DirectAccess("127.0.0.1", 40002, "custos_demo", "root", "Abc789"));
+        Path ca = Path.of("/tmp/custos-demo-tls-1/ca.crt");
+
+        String banner = Demo.banner(
+                policy, new InetSocketAddress("127.0.0.1", 15432), postgres, Optional.of(mysql), Optional.of(ca));
+
+        assertThat(banner)
+                .contains("the throwaway CA /tmp/custos-demo-tls-1/ca.crt")
+                .contains("PGPASSWORD=custos-demo psql \"host=127.0.0.1 port=15432 dbname=custos_demo user=staff"
+                        + " sslmode=verify-full sslrootcert=/tmp/custos-demo-tls-1/ca.crt\"")
+                .contains("jdbc:postgresql://127.0.0.1:15432/custos_demo?user=staff&password=custos-demo"
+                        + "&sslmode=verify-full&sslrootcert=/tmp/custos-demo-tls-1/ca.crt\n")
+                .contains("    mysql -h 127.0.0.1 -P 13306 -u staff -pcustos-demo --ssl-verify-server-cert"
+                        + " --ssl-ca=/tmp/custos-demo-tls-1/ca.crt custos_demo\n")
+                .contains("jdbc:mariadb://127.0.0.1:13306/custos_demo?user=staff&password=custos-demo"
+                        + "&sslMode=verify-full&serverSslCert=/tmp/custos-demo-tls-1/ca.crt\n");
+    }
+
+    @Test
     void banner_withoutMySqlListener_saysSoAndKeepsTheDatabaseLines() throws IOException {
         Policy policy = PolicyLoader.parse(demoPolicyText(), Demo.POLICY_SOURCE_NAME, Path.of("."));
         Demo.DirectAccess postgres = new Demo.DirectAccess("127.0.0.1", 40001, "custos_demo", "postgres", "Xyz123");

@@ -8,7 +8,7 @@ import java.util.Optional;
 
 /**
  * One loaded, validated policy. Immutable; a reload builds a new one. {@code version} identifies it in every audit
- * record (a digest of the file's bytes).
+ * record (a digest of the file's bytes). {@code tls} is {@code null} when the listeners serve no TLS.
  */
 public record Policy(
         String version,
@@ -18,7 +18,9 @@ public record Policy(
         List<Backend> backends,
         List<Listener> listeners,
         Classification classification,
-        AuditSettings audit) {
+        AuditSettings audit,
+        TlsSettings tls,
+        Limits limits) {
     public Policy {
         requireNonNull(version, "version is null");
         levels = List.copyOf(levels);
@@ -28,6 +30,25 @@ public record Policy(
         listeners = List.copyOf(listeners);
         requireNonNull(classification, "classification is null");
         requireNonNull(audit, "audit is null");
+        requireNonNull(limits, "limits is null");
+    }
+
+    /** A policy without TLS towards clients and with the default limits. */
+    public Policy(
+            String version,
+            List<Level> levels,
+            Map<String, Role> roles,
+            Map<String, User> users,
+            List<Backend> backends,
+            List<Listener> listeners,
+            Classification classification,
+            AuditSettings audit) {
+        this(version, levels, roles, users, backends, listeners, classification, audit, null, Limits.DEFAULTS);
+    }
+
+    /** TLS towards clients, when the policy has a {@code tls} section. */
+    public Optional<TlsSettings> clientTls() {
+        return Optional.ofNullable(tls);
     }
 
     public Optional<User> user(String name) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import javax.security.auth.x500.X500Principal;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -32,12 +33,16 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  */
 final class PolicyParser {
     static final List<String> TOP_LEVEL_KEYS =
-            List.of("levels", "roles", "users", "backends", "listeners", "audit", "classification");
+            List.of("levels", "roles", "users", "backends", "listeners", "audit", "classification", "tls", "limits");
     static final List<String> LEVEL_KEYS = List.of("rank", "name");
-    static final List<String> ROLE_KEYS = List.of("clearance", "statements", "import_export");
-    static final List<String> USER_KEYS = List.of("name", "role", "enabled", "password", "mysql_native_password");
+    static final List<String> ROLE_KEYS = List.of("clearance", "statements", "import_export", "require_tls");
+    static final List<String> USER_KEYS =
+            List.of("name", "role", "enabled", "password", "mysql_native_password", "client_certificate");
+    static final List<String> CLIENT_CERTIFICATE_KEYS = List.of("cn", "subject");
     static final List<String> BACKEND_KEYS =
-            List.of("host", "port", "database", "user", "password_env", "password_file");
+            List.of("host", "port", "database", "user", "password_env", "password_file", "tls");
+    static final List<String> BACKEND_TLS_KEYS = List.of("mode", "ca");
+    static final List<String> TLS_KEYS = List.of("certificate", "key", "client_ca", "require_tls");
     static final List<String> LISTENER_KEYS = List.of("host", "port");
     static final List<String> PROTOCOL_KEYS = List.of("postgresql", "mysql");
     static final List<String> AUDIT_KEYS = List.of("file");
@@ -66,6 +71,11 @@ final class PolicyParser {
     /** The protocols under {@code backends}; null when the section could not be read. */
     private Set<Backend.Protocol> declaredBackends;
 
+    /** Where TLS towards clients is asked for (a role's or a user's key), checked once the {@code tls} section is read. */
+    private final List<Node> tlsRequirements = new ArrayList<>();
+
+    private final List<Node> clientCertificateRules = new ArrayList<>();
+
     PolicyParser(Problems problems, Path baseDirectory) {
         this.problems = requireNonNull(problems, "problems is null");
         this.baseDirectory = requireNonNull(baseDirectory, "baseDirectory is null");
@@ -92,12 +102,73 @@ final class PolicyParser {
                 .filter(node -> !Nodes.isNull(node))
                 .map(this::classification)
                 .orElse(List.of());
+        boolean tlsGiven =
+                policy.has("tls") && !Nodes.isNull(policy.optional("tls").orElseThrow());
+        Optional<TlsSettings> tls = tlsGiven ? policy.optional("tls").flatMap(this::tls) : Optional.empty();
+        Limits limits = policy.optional("limits")
+                .filter(node -> !Nodes.isNull(node))
+                .map(node -> new LimitsParser(problems).limits(node))
+                .orElse(Limits.DEFAULTS);
+        checkTlsRequirements(tlsGiven, tls);
 
         if (!problems.isEmpty() || audit.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(
-                new Policy(version, levels, roles, users, backends, listeners, new Classification(rules), audit.get()));
+        return Optional.of(new Policy(
+                version,
+                levels,
+                roles,
+                users,
+                backends,
+                listeners,
+                new Classification(rules),
+                audit.get(),
+                tls.orElse(null),
+                limits));
+    }
+
+    private Optional<TlsSettings> tls(Node node) {
+        Optional<MappingReader> found = MappingReader.read(node, "'tls'", TLS_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+
+        Optional<Path> certificate = reader.requiredName("certificate")
+                .flatMap(file -> resolve(file, reader.optional("certificate").orElseThrow()));
+        Optional<Path> key = reader.requiredName("key")
+                .flatMap(file -> resolve(file, reader.optional("key").orElseThrow()));
+        Optional<Path> clientCa = reader.optionalName("client_ca")
+                .flatMap(file -> resolve(file, reader.optional("client_ca").orElseThrow()));
+        boolean requireTls = reader.optionalBoolean("require_tls").orElse(false);
+        if (certificate.isEmpty() || key.isEmpty() || (reader.has("client_ca") && clientCa.isEmpty())) {
+            return Optional.empty();
+        }
+        return Optional.of(new TlsSettings(certificate.get(), key.get(), clientCa.orElse(null), requireTls));
+    }
+
+    /** A role's {@code require_tls} needs the {@code tls} section; a user's client certificate, its {@code client_ca}. */
+    private void checkTlsRequirements(boolean tlsGiven, Optional<TlsSettings> tls) {
+        if (!tlsGiven) {
+            for (Node node : tlsRequirements) {
+                problems.add(
+                        node,
+                        "'require_tls' needs TLS towards clients; add a 'tls' section with the gateway's certificate"
+                                + " and key");
+            }
+        }
+        if (tlsGiven && tls.isEmpty()) {
+            return;
+        }
+        boolean clientCaGiven = tls.flatMap(TlsSettings::clientCaFile).isPresent();
+        if (!clientCaGiven) {
+            for (Node node : clientCertificateRules) {
+                problems.add(
+                        node,
+                        "'client_certificate' needs a CA to verify client certificates with; add 'client_ca' to the"
+                                + " 'tls' section");
+            }
+        }
     }
 
     private List<Level> levels(Node node) {
@@ -178,11 +249,15 @@ final class PolicyParser {
         Optional<Set<StatementClass>> statements =
                 reader.required("statements").flatMap(value -> statements(value, subject));
         boolean importExport = reader.optionalBoolean("import_export").orElse(false);
+        boolean requireTls = reader.optionalBoolean("require_tls").orElse(false);
+        if (requireTls) {
+            tlsRequirements.add(reader.optional("require_tls").orElseThrow());
+        }
 
         if (clearance.isEmpty() || statements.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Role(name, clearance.get(), statements.get(), importExport));
+        return Optional.of(new Role(name, clearance.get(), statements.get(), importExport, requireTls));
     }
 
     private Optional<Set<StatementClass>> statements(Node node, String role) {
@@ -249,11 +324,24 @@ final class PolicyParser {
             boolean nativeGiven = reader.has("mysql_native_password");
             Optional<MySqlNativeVerifier> mysqlNative =
                     reader.optional("mysql_native_password").flatMap(value -> mysqlNative(value, subject));
+            boolean certificateGiven = reader.has("client_certificate");
+            Optional<ClientCertificate> certificate =
+                    reader.optional("client_certificate").flatMap(value -> clientCertificate(value, subject));
 
-            if (unique && role.isPresent() && verifier.isPresent() && (!nativeGiven || mysqlNative.isPresent())) {
+            if (unique
+                    && role.isPresent()
+                    && verifier.isPresent()
+                    && (!nativeGiven || mysqlNative.isPresent())
+                    && (!certificateGiven || certificate.isPresent())) {
                 users.put(
                         name.get(),
-                        new User(name.get(), role.get(), enabled, verifier.get(), mysqlNative.orElse(null)));
+                        new User(
+                                name.get(),
+                                role.get(),
+                                enabled,
+                                verifier.get(),
+                                mysqlNative.orElse(null),
+                                certificate.orElse(null)));
             }
         }
         return users;
@@ -301,6 +389,40 @@ final class PolicyParser {
         }
     }
 
+    /** {@code client_certificate: {cn: NAME}} or {@code client_certificate: {subject: "CN=…,O=…"}}. */
+    private Optional<ClientCertificate> clientCertificate(Node node, String user) {
+        String subject = "'client_certificate' of " + user;
+        Optional<MappingReader> found = MappingReader.read(node, subject, CLIENT_CERTIFICATE_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+        clientCertificateRules.add(node);
+        if (reader.has("cn") == reader.has("subject")) {
+            problems.add(
+                    node,
+                    subject + " needs exactly one of 'cn' or 'subject', found "
+                            + (reader.has("cn") ? "both" : "neither"));
+            return Optional.empty();
+        }
+        if (reader.has("cn")) {
+            return reader.optionalName("cn").map(cn -> new ClientCertificate(cn, null));
+        }
+        Optional<String> name = reader.optionalName("subject");
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new ClientCertificate(null, new X500Principal(name.get())));
+        } catch (IllegalArgumentException e) {
+            problems.add(
+                    reader.optional("subject").orElseThrow(),
+                    "'subject' of " + user + " is not a distinguished name (expected, for example: 'CN=bob,O=Example'),"
+                            + " found " + Nodes.quote(name.get()));
+            return Optional.empty();
+        }
+    }
+
     private List<Backend> backends(Node node) {
         Optional<MappingReader> found = MappingReader.read(node, "'backends'", PROTOCOL_KEYS, problems);
         if (found.isEmpty()) {
@@ -334,11 +456,53 @@ final class PolicyParser {
         Optional<String> database = reader.requiredName("database");
         Optional<String> user = reader.requiredName("user");
         Optional<SecretSource> password = password(reader, subject);
+        Optional<BackendTls> tls = reader.optional("tls")
+                .map(value -> Nodes.isNull(value) ? Optional.of(BackendTls.DISABLED) : backendTls(value, subject))
+                .orElse(Optional.of(BackendTls.DISABLED));
 
-        if (host.isEmpty() || port.isEmpty() || database.isEmpty() || user.isEmpty() || password.isEmpty()) {
+        if (host.isEmpty()
+                || port.isEmpty()
+                || database.isEmpty()
+                || user.isEmpty()
+                || password.isEmpty()
+                || tls.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Backend(protocol, host.get(), port.get(), database.get(), user.get(), password.get()));
+        return Optional.of(
+                new Backend(protocol, host.get(), port.get(), database.get(), user.get(), password.get(), tls.get()));
+    }
+
+    /** {@code tls: {mode: verify-full, ca: FILE}}; the mode is verify-full unless given. */
+    private Optional<BackendTls> backendTls(Node node, String backend) {
+        String subject = "'tls' of " + backend;
+        Optional<MappingReader> found = MappingReader.read(node, subject, BACKEND_TLS_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+
+        Optional<BackendTls.Mode> mode = reader.optionalName("mode")
+                .map(name -> tlsMode(name, reader.optional("mode").orElseThrow(), subject))
+                .orElse(Optional.of(BackendTls.Mode.VERIFY_FULL));
+        Optional<Path> ca = reader.optionalName("ca")
+                .flatMap(file -> resolve(file, reader.optional("ca").orElseThrow()));
+        if (mode.isEmpty() || (reader.has("ca") && ca.isEmpty())) {
+            return Optional.empty();
+        }
+        return Optional.of(new BackendTls(mode.get(), ca.orElse(null)));
+    }
+
+    private Optional<BackendTls.Mode> tlsMode(String name, Node node, String subject) {
+        for (BackendTls.Mode mode : BackendTls.Mode.values()) {
+            if (mode.policyName().equals(name)) {
+                return Optional.of(mode);
+            }
+        }
+        String modes = Arrays.stream(BackendTls.Mode.values())
+                .map(BackendTls.Mode::policyName)
+                .collect(Collectors.joining(", "));
+        problems.add(node, "unknown TLS mode " + Nodes.quote(name) + " in " + subject + " (modes: " + modes + ")");
+        return Optional.empty();
     }
 
     private Optional<SecretSource> password(MappingReader reader, String subject) {

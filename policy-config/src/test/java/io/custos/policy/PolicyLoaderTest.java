@@ -86,7 +86,7 @@ class PolicyLoaderTest {
                         "listeners",
                         "listener: {postgresql: {host: localhost, port: 15432}}",
                         "5:1: unknown key 'listener' in the policy (allowed: levels, roles, users, backends, listeners,"
-                                + " audit, classification)"),
+                                + " audit, classification, tls, limits)"),
                 arguments("levels", "# no levels", "2:1: missing key 'levels' in the policy"),
                 arguments(
                         "levels",
@@ -105,7 +105,7 @@ class PolicyLoaderTest {
                         "roles: {clerk: {clearance: 2, statements: [read]}, staff: {clearence: 1, statements: [read]}}",
                         "2:59: missing key 'clearance' in role 'staff'\n"
                                 + "test.yaml:2:60: unknown key 'clearence' in role 'staff' (allowed: clearance,"
-                                + " statements, import_export)"),
+                                + " statements, import_export, require_tls)"),
                 arguments(
                         "roles",
                         "roles: {clerk: {clearance: 3, statements: [read]}, staff: {clearance: 1, statements: [read]}}",

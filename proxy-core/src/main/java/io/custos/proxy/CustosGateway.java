@@ -1,15 +1,20 @@
 package io.custos.proxy;
 
 import io.custos.policy.Backend;
+import io.custos.policy.Limits;
 import io.custos.policy.Listener;
 import io.custos.policy.Policy;
 import io.custos.proxy.audit.AuditLog;
 import io.custos.proxy.audit.FileAuditLog;
 import io.custos.proxy.catalog.CatalogCache;
 import io.custos.proxy.catalog.CatalogLoader;
+import io.custos.proxy.limits.ConnectionLimiter;
+import io.custos.proxy.limits.LoginLockout;
 import io.custos.proxy.mysql.MySqlServer;
 import io.custos.proxy.postgres.PostgresServer;
 import io.custos.proxy.session.SessionRegistry;
+import io.custos.proxy.tls.BackendTlsContext;
+import io.custos.proxy.tls.ClientTls;
 import io.custos.rewrite.StatementGate;
 import io.custos.rewrite.analysis.QueryMasker;
 import io.netty.channel.EventLoopGroup;
@@ -19,7 +24,9 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -80,6 +87,7 @@ public final class CustosGateway implements AutoCloseable {
         SessionRegistry sessions = new SessionRegistry(random);
         Supplier<Policy> policySupplier = () -> policy;
 
+        GatewayGuards guards = guards(policy, policySupplier);
         AuditLog audit = new FileAuditLog(policy.audit());
         EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -106,16 +114,21 @@ public final class CustosGateway implements AutoCloseable {
                         catalog::requestRefresh,
                         sessions,
                         random,
-                        serverSecret);
+                        serverSecret,
+                        guards);
                 frontends.add(bind(protocol, context, listener, acceptors, workers, catalog));
                 log.info(
-                        "{} listener on {}:{}, backend {}:{}/{}, policy version {}",
+                        "{} listener on {}:{} ({}), backend {}:{}/{} ({}), policy version {}",
                         protocol == Backend.Protocol.POSTGRESQL ? "PostgreSQL" : "MySQL",
                         listener.host(),
                         frontends.get(frontends.size() - 1).address().getPort(),
+                        guards.tls().isEmpty()
+                                ? "no TLS"
+                                : guards.clientTls().requireTls() ? "TLS required" : "TLS offered",
                         backend.host(),
                         backend.port(),
                         backend.database(),
+                        backend.tls().enabled() ? "TLS " + backend.tls().mode().policyName() : "no TLS",
                         policy.version());
             }
             return new CustosGateway(acceptors, workers, audit, frontends);
@@ -127,6 +140,21 @@ public final class CustosGateway implements AutoCloseable {
             shutdown(acceptors, workers, frontends, audit);
             throw e;
         }
+    }
+
+    /** TLS contexts from the policy's files, read once at start so that a bad file stops the start with its name. */
+    private static GatewayGuards guards(Policy policy, Supplier<Policy> policySupplier) {
+        ClientTls clientTls = policy.clientTls().map(ClientTls::load).orElse(null);
+        Map<Backend.Protocol, BackendTlsContext> backendTls = new EnumMap<>(Backend.Protocol.class);
+        for (Backend backend : policy.backends()) {
+            if (backend.tls().enabled()) {
+                backendTls.put(backend.protocol(), BackendTlsContext.load(backend.tls()));
+            }
+        }
+        Supplier<Limits> limits = () -> policySupplier.get().limits();
+        return new GatewayGuards(
+                clientTls, backendTls, limits, new ConnectionLimiter(limits), new LoginLockout(() -> limits.get()
+                        .lockout()));
     }
 
     private static Frontend bind(

@@ -19,7 +19,8 @@ public record GatewayContext(
         Runnable catalogChanged,
         SessionRegistry sessions,
         SecureRandom random,
-        byte[] serverSecret) {
+        byte[] serverSecret,
+        GatewayGuards guards) {
     public GatewayContext {
         requireNonNull(policy, "policy is null");
         requireNonNull(gate, "gate is null");
@@ -29,5 +30,28 @@ public record GatewayContext(
         requireNonNull(sessions, "sessions is null");
         requireNonNull(random, "random is null");
         requireNonNull(serverSecret, "serverSecret is null");
+        requireNonNull(guards, "guards is null");
+    }
+
+    /** A context without TLS and with the limits of the policy {@code policy} supplies. */
+    public GatewayContext(
+            Supplier<Policy> policy,
+            StatementGate gate,
+            AuditLog audit,
+            Supplier<Catalog> catalog,
+            Runnable catalogChanged,
+            SessionRegistry sessions,
+            SecureRandom random,
+            byte[] serverSecret) {
+        this(
+                policy,
+                gate,
+                audit,
+                catalog,
+                catalogChanged,
+                sessions,
+                random,
+                serverSecret,
+                GatewayGuards.withoutTls(() -> policy.get().limits()));
     }
 }

@@ -83,6 +83,14 @@ public final class EmbeddedMariaDb implements AutoCloseable {
      * IllegalStateException} naming the step that failed; nothing is left running or on disk then.
      */
     public static EmbeddedMariaDb start(int port, SampleData data) {
+        return start(port, data, null);
+    }
+
+    /**
+     * As {@link #start(int, SampleData)}, serving TLS with {@code tls} when it is not {@code null} (otherwise MariaDB
+     * serves TLS with a certificate it makes itself); clients may still connect without TLS.
+     */
+    public static EmbeddedMariaDb start(int port, SampleData data, ServerTls tls) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
         }
@@ -94,7 +102,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         DB server;
         try {
             boundPort = port == 0 ? freePort() : port;
-            server = DB.newEmbeddedDB(configuration(directory, boundPort));
+            server = DB.newEmbeddedDB(configuration(directory, boundPort, tls));
             allowSlowStart(server);
             server.start();
         } catch (ManagedProcessException | IOException | RuntimeException e) {
@@ -203,7 +211,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         return "EmbeddedMariaDb[" + HOST + ":" + port + ", " + directory + "]";
     }
 
-    private static DBConfiguration configuration(Path directory, int port) {
+    private static DBConfiguration configuration(Path directory, int port, ServerTls tls) {
         DBConfigurationBuilder builder = DBConfigurationBuilder.newBuilder()
                 .setPort(port)
                 .setBaseDir(directory.resolve("base").toFile())
@@ -221,6 +229,11 @@ public final class EmbeddedMariaDb implements AutoCloseable {
                 .addArg("--max-allowed-packet=64M");
         if ("root".equals(System.getProperty("user.name"))) {
             builder.addArg("--user=root");
+        }
+        if (tls != null) {
+            builder.addArg("--ssl-cert=" + tls.certificate().toAbsolutePath())
+                    .addArg("--ssl-key=" + tls.key().toAbsolutePath())
+                    .addArg("--tls-version=TLSv1.2,TLSv1.3");
         }
         return builder.build();
     }

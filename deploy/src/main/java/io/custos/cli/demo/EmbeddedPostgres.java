@@ -77,6 +77,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * IllegalStateException} naming the step that failed; nothing is left running or on disk then.
      */
     public static EmbeddedPostgres start(int port, SampleData data) {
+        return start(port, data, null);
+    }
+
+    /**
+     * As {@link #start(int, SampleData)}, serving TLS with {@code tls} ({@code ssl = on}) when it is not {@code null};
+     * clients may still connect without TLS.
+     */
+    public static EmbeddedPostgres start(int port, SampleData data, ServerTls tls) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
         }
@@ -85,15 +93,25 @@ public final class EmbeddedPostgres implements AutoCloseable {
         Path dataDirectory = createDataDirectory();
         io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
         try {
-            server = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
-                    .setDataDirectory(dataDirectory)
-                    .setCleanDataDirectory(true)
-                    .setRegisterShutdownHook(false)
-                    .setPort(port)
-                    .setPGStartupWait(STARTUP_WAIT)
-                    .setServerConfig("password_encryption", "scram-sha-256")
-                    .setServerConfig("listen_addresses", HOST)
-                    .start();
+            io.zonky.test.db.postgres.embedded.EmbeddedPostgres.Builder builder =
+                    io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+                            .setDataDirectory(dataDirectory)
+                            .setCleanDataDirectory(true)
+                            .setRegisterShutdownHook(false)
+                            .setPort(port)
+                            .setPGStartupWait(STARTUP_WAIT)
+                            .setServerConfig("password_encryption", "scram-sha-256")
+                            .setServerConfig("listen_addresses", HOST);
+            if (tls != null) {
+                builder.setServerConfig("ssl", "on")
+                        .setServerConfig(
+                                "ssl_cert_file",
+                                tls.certificate().toAbsolutePath().toString())
+                        .setServerConfig(
+                                "ssl_key_file", tls.key().toAbsolutePath().toString())
+                        .setServerConfig("ssl_min_protocol_version", "TLSv1.2");
+            }
+            server = builder.start();
         } catch (IOException | RuntimeException e) {
             deleteRecursively(dataDirectory);
             throw new IllegalStateException("Cannot start the embedded PostgreSQL server: " + e.getMessage(), e);

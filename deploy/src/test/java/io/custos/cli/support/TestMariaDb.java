@@ -20,7 +20,8 @@ import org.testcontainers.utility.DockerImageName;
  * One MariaDB 11.4 server for every test in the JVM, holding {@code custos_demo} with {@link SampleData#generate()
  * the default sample data} and the gateway's backend login. It runs in a container ({@code mariadb:11.4}) when a
  * Docker engine answers, and embedded otherwise; the system property {@code custos.test.mariadb} set to {@code
- * embedded} or {@code docker} forces the choice. Started on first use, stopped when the JVM exits.
+ * embedded} or {@code docker} forces the choice. Started on first use, stopped when the JVM exits. The embedded server
+ * also serves TLS with a certificate of {@link TestCertificates}' CA ({@link #servesTls()}).
  *
  * <p>Root logs in over TCP with {@link #superuserPassword()}, for reading the data without the gateway. Tests share
  * the data: a test that writes must undo its writes or touch only rows it created.
@@ -55,6 +56,11 @@ public final class TestMariaDb {
             instance = useDocker() ? startContainer() : startEmbedded();
         }
         return instance;
+    }
+
+    /** Whether the server serves TLS with a certificate of {@link TestCertificates}' CA (the embedded one does). */
+    public boolean servesTls() {
+        return kind.equals("embedded");
     }
 
     /** {@code "docker"} or {@code "embedded"}. */
@@ -143,7 +149,8 @@ public final class TestMariaDb {
 
     private static TestMariaDb startEmbedded() {
         SampleData data = SampleData.generate();
-        EmbeddedMariaDb mariadb = EmbeddedMariaDb.start(0, data);
+        EmbeddedMariaDb mariadb =
+                EmbeddedMariaDb.start(0, data, TestCertificates.get().database());
         Runtime.getRuntime().addShutdownHook(new Thread(mariadb::close, "test-mariadb-stop"));
         return new TestMariaDb(
                 "embedded",

@@ -19,7 +19,8 @@ import org.testcontainers.utility.DockerImageName;
  * One PostgreSQL 17 server for every test in the JVM, holding {@code custos_demo} with {@link SampleData#generate()
  * the default sample data} and the gateway's backend role. It runs in a container ({@code postgres:17}) when a
  * Docker engine answers, and embedded otherwise; the system property {@code custos.test.postgres} set to {@code
- * embedded} or {@code docker} forces the choice. Started on first use, stopped when the JVM exits.
+ * embedded} or {@code docker} forces the choice. Started on first use, stopped when the JVM exits. The embedded server
+ * also serves TLS with a certificate of {@link TestCertificates}' CA ({@link #servesTls()}).
  *
  * <p>Tests share the data: a test that writes must undo its writes or touch only rows it created.
  */
@@ -60,6 +61,11 @@ public final class TestPostgres {
             instance = useDocker() ? startContainer() : startEmbedded();
         }
         return instance;
+    }
+
+    /** Whether the server serves TLS with a certificate of {@link TestCertificates}' CA (the embedded one does). */
+    public boolean servesTls() {
+        return kind.equals("embedded");
     }
 
     /** {@code "docker"} or {@code "embedded"}. */
@@ -148,7 +154,8 @@ public final class TestPostgres {
 
     private static TestPostgres startEmbedded() {
         SampleData data = SampleData.generate();
-        EmbeddedPostgres postgres = EmbeddedPostgres.start(0, data);
+        EmbeddedPostgres postgres =
+                EmbeddedPostgres.start(0, data, TestCertificates.get().database());
         Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "test-postgres-stop"));
         return new TestPostgres(
                 "embedded",

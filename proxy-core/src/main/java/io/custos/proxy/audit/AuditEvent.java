@@ -10,6 +10,8 @@ public enum AuditEvent {
     AUTH_OK,
     /** The client failed to authenticate. */
     AUTH_FAILED,
+    /** Failed logins locked a client address or a user name for a while. */
+    LOCKOUT,
     /** A statement was allowed, rewritten, refused or failed. */
     STATEMENT,
     /** The connection ended. */

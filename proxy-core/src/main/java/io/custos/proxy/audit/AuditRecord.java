@@ -115,6 +115,11 @@ public record AuditRecord(
         return connectionEvent(AuditEvent.AUTH_FAILED, context, reason, errorCode, -1, policyVersion);
     }
 
+    /** A lock the lockout put on an address or user name, after the failed login in {@code context}. */
+    public static AuditRecord lockout(AuditContext context, String reason, String policyVersion) {
+        return connectionEvent(AuditEvent.LOCKOUT, context, reason, null, -1, policyVersion);
+    }
+
     /** The connection ended after {@code durationMicros}. */
     public static AuditRecord disconnect(AuditContext context, long durationMicros, String policyVersion) {
         return connectionEvent(AuditEvent.DISCONNECT, context, null, null, durationMicros, policyVersion);

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.custos.policy.Backend;
+import io.custos.policy.BackendTls;
 import io.custos.rewrite.Catalog;
 import io.custos.rewrite.CatalogColumn;
 import io.custos.rewrite.CatalogTable;
@@ -254,6 +255,16 @@ public final class CatalogLoader implements AutoCloseable {
         config.addDataSourceProperty("ApplicationName", POOL_NAME);
         // A catalog read that hangs must not hold a refresh forever.
         config.addDataSourceProperty("socketTimeout", "60");
+        if (backend.tls().enabled()) {
+            config.addDataSourceProperty("sslmode", backend.tls().mode().policyName());
+            backend.tls()
+                    .caFile()
+                    .ifPresentOrElse(
+                            ca -> config.addDataSourceProperty("sslrootcert", ca.toString()),
+                            // Without a CA file, the JVM's trust store, as the session connections use.
+                            () -> config.addDataSourceProperty(
+                                    "sslfactory", "org.postgresql.ssl.DefaultJavaSSLFactory"));
+        }
         return config;
     }
 
@@ -271,6 +282,14 @@ public final class CatalogLoader implements AutoCloseable {
         config.addDataSourceProperty("connectionAttributes", "program_name:" + MYSQL_POOL_NAME);
         // Milliseconds here, unlike pgjdbc's seconds.
         config.addDataSourceProperty("socketTimeout", "60000");
+        if (backend.tls().enabled()) {
+            // MariaDB Connector/J calls libpq's require "trust"; without a CA file it uses the JVM's trust store.
+            String mode = backend.tls().mode() == BackendTls.Mode.REQUIRE
+                    ? "trust"
+                    : backend.tls().mode().policyName();
+            config.addDataSourceProperty("sslMode", mode);
+            backend.tls().caFile().ifPresent(ca -> config.addDataSourceProperty("serverSslCert", ca.toString()));
+        }
         return config;
     }
 

@@ -1,6 +1,8 @@
 package io.custos.proxy.mysql;
 
 import io.custos.policy.Backend;
+import io.custos.proxy.tls.BackendTlsContext;
+import io.custos.proxy.tls.TlsChannels;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -12,6 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
@@ -25,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * database, and authenticates with mysql_native_password or caching_sha2_password (fast path, or full path through
  * the server's RSA public key), following auth switches. From then on every wire packet goes to the {@link Handler}
  * as it arrives. It runs on the event loop it is given, the client channel's, so no locking is needed.
+ *
+ * <p>With TLS on for the backend, the handshake is answered with an SSL Request (the response's first 32 bytes with
+ * CLIENT_SSL), the TLS handler joins the pipeline, and the HandshakeResponse41 follows once the handshake has verified
+ * the server's certificate as the policy says. caching_sha2_password's full authentication then sends the password in
+ * clear inside TLS instead of asking for the server's RSA key.
  *
  * @see <a href="https://mariadb.com/kb/en/connection/">Connection</a>
  */
@@ -65,12 +73,16 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
 
         /** The connection closed without {@link #close} being called. */
         void onBackendClosed();
+
+        /** TLS towards the database failed; the reason names the check, never a certificate's content. */
+        void onBackendTlsFailed(String reason);
     }
 
     private final Handler handler;
     private final Backend config;
     private final EventLoop eventLoop;
     private final int requestedCapabilities;
+    private final BackendTlsContext tls;
 
     private Channel channel;
     private int collation;
@@ -91,13 +103,15 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
             EventLoop eventLoop,
             int requestedCapabilities,
             int collation,
-            String database) {
+            String database,
+            BackendTlsContext tls) {
         this.handler = handler;
         this.config = config;
         this.eventLoop = eventLoop;
         this.requestedCapabilities = requestedCapabilities;
         this.collation = collation;
         this.database = database;
+        this.tls = tls;
     }
 
     void connect() {
@@ -251,6 +265,11 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!ready && tls != null && BackendTlsContext.isTlsFailure(cause)) {
+            // The handshake future reports it, with the reason.
+            ctx.close();
+            return;
+        }
         log.warn("[{}] backend connection error: {}", handler.sessionId(), cause.toString());
         ctx.close();
     }
@@ -300,7 +319,47 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
                             + Integer.toHexString(missing | (REQUIRED_CAPABILITIES & ~capabilities)) + ")");
             return;
         }
-        sendHandshakeResponse();
+        if (tls == null) {
+            sendHandshakeResponse();
+            return;
+        }
+        if ((serverCapabilities & MySqlCodec.CLIENT_SSL) == 0) {
+            failTls("the database does not accept TLS connections, which the policy's backend asks for");
+            return;
+        }
+        capabilities |= MySqlCodec.CLIENT_SSL;
+        startTls();
+    }
+
+    /**
+     * SSL Request: {@code int<4> capabilities, int<4> max packet size, int<1> collation, string[23] 0}, sent in clear
+     * before the TLS handler joins; the server sends nothing until the client's ClientHello.
+     */
+    private void startTls() {
+        ByteBuf payload = channel.alloc().buffer(32);
+        payload.writeIntLE(capabilities);
+        payload.writeIntLE(MAX_PACKET_BYTES);
+        payload.writeByte(collation & 0xFF);
+        payload.writeZero(23);
+        send(payload);
+        SslHandler sslHandler = tls.newHandler(channel.alloc(), config.host(), config.port());
+        channel.pipeline().addFirst(TlsChannels.HANDLER_NAME, sslHandler);
+        sslHandler.handshakeFuture().addListener(handshake -> {
+            if (handshake.isSuccess()) {
+                sendHandshakeResponse();
+                return;
+            }
+            failTls(BackendTlsContext.describeFailure(handshake.cause()));
+        });
+    }
+
+    private void failTls(String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        channel.close();
+        handler.onBackendTlsFailed(reason);
     }
 
     /**
@@ -375,6 +434,12 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
         }
         if (status != 4) {
             throw new IllegalStateException("unexpected caching_sha2_password status " + status);
+        }
+        if (tls != null) {
+            byte[] password = (config.password().read() + "\0").getBytes(StandardCharsets.UTF_8);
+            send(channel.alloc().buffer(password.length).writeBytes(password));
+            Arrays.fill(password, (byte) 0);
+            return;
         }
         publicKeyRequested = true;
         send(channel.alloc().buffer(1).writeByte(2));

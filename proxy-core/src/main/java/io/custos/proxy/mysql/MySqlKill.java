@@ -1,6 +1,7 @@
 package io.custos.proxy.mysql;
 
 import io.custos.policy.Backend;
+import io.custos.proxy.tls.BackendTlsContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -19,7 +20,13 @@ final class MySqlKill implements MySqlBackend.Handler {
     private final MySqlBackend backend;
     private boolean answered;
 
-    MySqlKill(MySqlSession session, Backend config, EventLoop eventLoop, String statement, Consumer<ByteBuf> done) {
+    MySqlKill(
+            MySqlSession session,
+            Backend config,
+            BackendTlsContext tls,
+            EventLoop eventLoop,
+            String statement,
+            Consumer<ByteBuf> done) {
         this.session = session;
         this.statement = statement;
         this.done = done;
@@ -29,7 +36,8 @@ final class MySqlKill implements MySqlBackend.Handler {
                 eventLoop,
                 MySqlCodec.GATEWAY_CAPABILITIES,
                 MySqlCodec.DEFAULT_COLLATION,
-                config.database());
+                config.database(),
+                tls);
     }
 
     void start() {
@@ -71,6 +79,11 @@ final class MySqlKill implements MySqlBackend.Handler {
 
     @Override
     public void onBackendWritable(boolean writable) {}
+
+    @Override
+    public void onBackendTlsFailed(String reason) {
+        onBackendFailed(0, reason);
+    }
 
     @Override
     public void onBackendClosed() {

@@ -25,9 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * backend thread ids, which KILL needs.
  */
 public final class MySqlServer {
-    /** Larger commands from a client are refused; the server's own max_allowed_packet applies on top. */
-    static final int MAX_CLIENT_COMMAND_BYTES = 64 << 20;
-
     /** Announced until the first backend connection tells the real version. */
     static final String DEFAULT_SERVER_VERSION = "11.4.5-MariaDB-custos";
 
@@ -62,9 +59,14 @@ public final class MySqlServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        if (context.guards().tls().isPresent()) {
+                            channel.pipeline().addLast(MySqlSslRequestSplitter.NAME, new MySqlSslRequestSplitter());
+                        }
+                        // Larger packets are refused; the server's own max_allowed_packet applies on top.
+                        int maxPacketBytes = context.guards().limits().get().maxMessageBytes();
                         channel.pipeline()
                                 .addLast(
-                                        MySqlFrameDecoder.forClient(MAX_CLIENT_COMMAND_BYTES),
+                                        MySqlFrameDecoder.forClient(maxPacketBytes),
                                         new MySqlSession(context, MySqlServer.this));
                     }
                 })

@@ -1,6 +1,7 @@
 package io.custos.proxy.mysql;
 
 import io.custos.policy.Backend;
+import io.custos.policy.Limits;
 import io.custos.policy.Policy;
 import io.custos.policy.Role;
 import io.custos.policy.StatementClass;
@@ -10,7 +11,12 @@ import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
 import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.limits.ConnectionLimiter;
+import io.custos.proxy.limits.IdleTimer;
+import io.custos.proxy.limits.LoginLockout;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
+import io.custos.proxy.tls.ClientTls;
+import io.custos.proxy.tls.TlsChannels;
 import io.custos.rewrite.Caller;
 import io.custos.rewrite.Decision;
 import io.custos.rewrite.Digests;
@@ -39,11 +45,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +63,15 @@ import org.slf4j.LoggerFactory;
  * {@code CONNECTING} (the session's own backend connection logs in with the gateway's account, then an internal query
  * reads the session's sql_mode, character set and schema), {@code READY} (commands are gated and relayed),
  * {@code CLOSED}.
+ *
+ * <p>TLS: when the policy has a certificate the handshake offers CLIENT_SSL; a client's SSL Request packet switches the
+ * connection to TLS and its HandshakeResponse41 follows encrypted. caching_sha2_password then takes the password in
+ * clear inside TLS, as MySQL does; without TLS only RSA-encrypted. The role's {@code require_tls} and the user's client
+ * certificate are checked once the password is right.
+ *
+ * <p>Limits ({@link io.custos.proxy.GatewayGuards}): a connection over the counts gets ERR 1040 in place of the
+ * handshake; failed logins feed the lockout, which delays their ERR and refuses locked addresses and names; a session
+ * waiting for its next command longer than the idle timeouts gets ERR 4031, as MySQL sends it, and is closed.
  *
  * <p>Concurrency: the client channel and its backend channel share one event loop, so every method here runs on that
  * thread; nothing is shared with other sessions except through {@link GatewayContext} and {@link MySqlServer}.
@@ -84,8 +101,17 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     private static final Logger log = LoggerFactory.getLogger(MySqlSession.class);
 
-    /** The same limit the PostgreSQL side applies, PostgreSQL's authentication_timeout. */
-    static final long AUTHENTICATION_TIMEOUT_SECONDS = 60;
+    /** ER_SECURE_TRANSPORT_REQUIRED, MySQL's and MariaDB's answer under require_secure_transport. */
+    static final int ER_SECURE_TRANSPORT_REQUIRED = 3159;
+
+    /** ER_CLIENT_INTERACTION_TIMEOUT: MySQL 8.0.24 and later send it before closing an idle connection. */
+    static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
+
+    /** ER_HOST_IS_BLOCKED: the server's answer to an address with too many connection errors. */
+    static final int ER_HOST_IS_BLOCKED = 1129;
+
+    /** SERVER_STATUS_IN_TRANS in OK and EOF packets: a transaction is open. */
+    static final int SERVER_STATUS_IN_TRANS = 0x0001;
 
     /** ER_HANDSHAKE_ERROR: "Bad handshake". */
     private static final int ER_HANDSHAKE_ERROR = 1043;
@@ -119,6 +145,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private enum State {
         HANDSHAKE,
         AUTHENTICATING,
+        /** Authentication failed; the answer waits for the lockout's delay. */
+        FAILING,
         CONNECTING,
         READY,
         CLOSED
@@ -169,6 +197,10 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private Charset charset = StandardCharsets.UTF_8;
     private String schema;
 
+    private ConnectionLimiter.Admission admission;
+    private IdleTimer idleTimer;
+    private int serverStatus = MySqlCodec.SERVER_STATUS_AUTOCOMMIT;
+
     private boolean refreshing;
     private boolean killing;
     private boolean discardingParts;
@@ -195,11 +227,38 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         policy = context.policy().get();
         context.audit().record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", sessionId(), audit.clientAddress());
+        Limits limits = policy.limits();
+        idleTimer = new IdleTimer(
+                ctx.executor(), limits.idleSessionTimeout(), limits.idleInTransactionTimeout(), this::onIdleTimeout);
+        admission = context.guards().connections().admit(host());
+        if (admission.refusal().isPresent()) {
+            refuseConnection(admission.refusal().get());
+            ctx.fireChannelActive();
+            return;
+        }
         handshakeScramble = MySqlAuth.scramble(context.random());
         MySqlCodec.write(client, handshake(), 0);
         client.flush();
-        ctx.executor().schedule(this::onAuthenticationTimeout, AUTHENTICATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        ctx.executor()
+                .schedule(
+                        this::onAuthenticationTimeout,
+                        limits.authenticationTimeout().toNanos(),
+                        TimeUnit.NANOSECONDS);
         ctx.fireChannelActive();
+    }
+
+    /** Over a connection limit: ERR 1040 in place of the handshake, as the server sends it, then close. */
+    private void refuseConnection(ConnectionLimiter.Refusal refusal) {
+        String reason = refusal == ConnectionLimiter.Refusal.TOTAL
+                ? "Too many connections"
+                : "custos: too many connections from " + host() + " (limit "
+                        + policy.limits().maxConnectionsPerAddress() + ")";
+        log.warn(
+                "[{}] connection from {} refused: {}; raise 'limits' in the policy if this load is expected",
+                sessionId(),
+                audit.clientAddress(),
+                reason);
+        fatal(ErrorCode.TOO_MANY_CONNECTIONS.mysqlErrorNumber(), "08004", reason, 0);
     }
 
     /** A client that has not logged in within the time MySQL's connect_timeout-like limit allows is dropped. */
@@ -213,13 +272,16 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object message) {
         MySqlPacket packet = (MySqlPacket) message;
+        if (state == State.READY) {
+            idleTimer.busy();
+        }
         try {
             switch (state) {
                 case HANDSHAKE -> onHandshakeResponse(packet);
                 case AUTHENTICATING -> onAuthData(packet);
                 case CONNECTING -> hold(packet);
                 case READY -> onClientPacket(packet);
-                case CLOSED -> packet.release();
+                case FAILING, CLOSED -> packet.release();
             }
         } catch (CustosException e) {
             releaseIfStillOurs(packet);
@@ -260,6 +322,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     public void channelInactive(ChannelHandlerContext ctx) {
         state = State.CLOSED;
         context.sessions().unregister(cancelKey);
+        admission.release();
+        idleTimer.cancel();
         server.unregisterKillTarget(sessionId());
         if (backend != null) {
             backend.close();
@@ -285,7 +349,11 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             fatal(custos.code().mysqlErrorNumber(), "08S01", custos.getMessage());
             return;
         }
-        log.debug("[{}] connection error: {}", sessionId(), root.toString());
+        if (root instanceof SSLException) {
+            log.info("[{}] TLS with {} failed: {}", sessionId(), audit.clientAddress(), root.getMessage());
+        } else {
+            log.debug("[{}] connection error: {}", sessionId(), root.toString());
+        }
         ctx.close();
     }
 
@@ -303,10 +371,12 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         payload.writeIntLE(cancelKey.sessionId());
         payload.writeBytes(handshakeScramble, 0, 8);
         payload.writeByte(0);
-        payload.writeShortLE(MySqlCodec.GATEWAY_CAPABILITIES & 0xFFFF);
+        int offered =
+                MySqlCodec.GATEWAY_CAPABILITIES | (context.guards().tls().isPresent() ? MySqlCodec.CLIENT_SSL : 0);
+        payload.writeShortLE(offered & 0xFFFF);
         payload.writeByte(MySqlCodec.DEFAULT_COLLATION);
         payload.writeShortLE(MySqlCodec.SERVER_STATUS_AUTOCOMMIT);
-        payload.writeShortLE(MySqlCodec.GATEWAY_CAPABILITIES >>> 16);
+        payload.writeShortLE(offered >>> 16);
         payload.writeByte(MySqlAuth.SCRAMBLE_BYTES + 1);
         payload.writeZero(10);
         payload.writeBytes(handshakeScramble, 8, MySqlAuth.SCRAMBLE_BYTES - 8);
@@ -331,10 +401,14 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             }
             int clientCapabilities = payload.readIntLE();
             if ((clientCapabilities & MySqlCodec.CLIENT_SSL) != 0 && payload.readableBytes() <= 28) {
-                fatal(
-                        ErrorCode.FEATURE_NOT_SUPPORTED.mysqlErrorNumber(),
-                        "08004",
-                        "custos: TLS is not supported by the gateway yet; connect without TLS");
+                onSslRequest();
+                return;
+            }
+            if (context.guards().tls().map(ClientTls::requireTls).orElse(false) && !TlsChannels.secure(client)) {
+                String reason = "custos: the gateway accepts only TLS connections; connect with ssl-mode=REQUIRED"
+                        + " or stronger";
+                context.audit().record(AuditRecord.authFailed(audit, reason, "08004", policy.version()));
+                fatal(ER_SECURE_TRANSPORT_REQUIRED, "08004", reason);
                 return;
             }
             if ((clientCapabilities & MySqlCodec.CLIENT_PROTOCOL_41) == 0) {
@@ -370,6 +444,32 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         }
     }
 
+    /**
+     * SSL Request: the handshake response's first 32 bytes with CLIENT_SSL set. The TLS handler takes the place of the
+     * {@link MySqlSslRequestSplitter}, which passes it the bytes that came behind the request; the full handshake
+     * response follows over TLS, with the next sequence id.
+     */
+    private void onSslRequest() {
+        Optional<ClientTls> tls = context.guards().tls();
+        if (tls.isEmpty()
+                || TlsChannels.secure(client)
+                || client.pipeline().get(MySqlSslRequestSplitter.NAME) == null) {
+            fatal(
+                    ErrorCode.FEATURE_NOT_SUPPORTED.mysqlErrorNumber(),
+                    "08004",
+                    tls.isEmpty()
+                            ? "custos: TLS is not supported by this gateway (its policy has no 'tls' section);"
+                                    + " connect without TLS"
+                            : "custos: unexpected SSL request");
+            return;
+        }
+        client.pipeline()
+                .replace(
+                        MySqlSslRequestSplitter.NAME,
+                        TlsChannels.HANDLER_NAME,
+                        tls.get().newHandler(client.alloc()));
+    }
+
     private static byte[] readAuthResponse(ByteBuf payload, int clientCapabilities) {
         if ((clientCapabilities & MySqlCodec.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA) != 0) {
             return MySqlCodec.readLengthEncodedBytes(payload);
@@ -392,6 +492,15 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         authUserName = userName;
         authUser = policy.user(userName).filter(User::enabled).orElse(null);
         audit = audit.requested(userName, requestedDatabase);
+        Optional<LoginLockout.Lock> lock = context.guards().lockout().locked(host(), userName);
+        if (lock.isPresent()) {
+            String reason = "custos: too many failed logins for " + lock.get().subject() + "; try again in "
+                    + lock.get().remainingSeconds() + " s";
+            context.audit().record(AuditRecord.authFailed(audit, reason, "HY000", policy.version()));
+            log.debug("[{}] login refused: {}", sessionId(), reason);
+            fatal(ER_HOST_IS_BLOCKED, "HY000", reason);
+            return;
+        }
         authScramble = scramble;
         authStep = AuthStep.RESPONSE;
         boolean nativeAvailable =
@@ -464,12 +573,30 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                     .writeBytes(pem));
             return;
         }
+        if (TlsChannels.secure(client)) {
+            checkCleartext(data);
+            return;
+        }
         if (data.length == MySqlAuth.RSA_KEY_BITS / 8) {
             checkEncrypted(data);
             return;
         }
         Arrays.fill(data, (byte) 0);
         deny("cleartext password without TLS", true);
+    }
+
+    /** caching_sha2_password full authentication over TLS: {@code string<NUL> password}, as MySQL sends it. */
+    private void checkCleartext(byte[] data) {
+        int length = data.length > 0 && data[data.length - 1] == 0 ? data.length - 1 : data.length;
+        String password = new String(data, 0, length, StandardCharsets.UTF_8);
+        Arrays.fill(data, (byte) 0);
+        boolean matches = MySqlAuth.matches(authUser == null ? server.decoyVerifier() : authUser.verifier(), password)
+                && authUser != null;
+        if (matches) {
+            onAuthenticated();
+            return;
+        }
+        deny("wrong password", length > 0);
     }
 
     private void checkEncrypted(byte[] data) {
@@ -507,10 +634,68 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 + (passwordGiven ? "YES" : "NO") + ")";
         context.audit().record(AuditRecord.authFailed(audit, reason + ": " + why, "28000", policy.version()));
         log.info("[{}] authentication failed for user '{}' from {}", sessionId(), authUserName, audit.clientAddress());
-        fatal(ER_ACCESS_DENIED, "28000", reason);
+        LoginLockout.Outcome outcome = context.guards().lockout().failed(host(), authUserName);
+        outcome.newLock().ifPresent(lock -> {
+            String lockReason = lock.subject() + " locked for " + lock.remainingSeconds() + " s after "
+                    + outcome.failures() + " failed logins";
+            context.audit().record(AuditRecord.lockout(audit, lockReason, policy.version()));
+            log.warn(
+                    "[{}] {}; last attempt as user '{}' from {}; check for password guessing, or raise 'lockout' in"
+                            + " the policy's limits",
+                    sessionId(),
+                    lockReason,
+                    authUserName,
+                    audit.clientAddress());
+        });
+        if (outcome.delay().isZero()) {
+            fatal(ER_ACCESS_DENIED, "28000", reason);
+            return;
+        }
+        state = State.FAILING;
+        client.eventLoop()
+                .schedule(
+                        () -> fatal(ER_ACCESS_DENIED, "28000", reason),
+                        outcome.delay().toNanos(),
+                        TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * The password was right; what the policy asks beyond it: TLS for the role, a client certificate for the user, and
+     * room under the user's connection limit. False, with the client answered, when one is missing.
+     */
+    private boolean checkSecondFactors() {
+        Role newRole = policy.role(authUser);
+        if (newRole.requireTls() && !TlsChannels.secure(client)) {
+            String reason =
+                    "custos: role " + newRole.name() + " must connect with TLS; use ssl-mode=REQUIRED or" + " stronger";
+            context.audit().record(AuditRecord.authFailed(audit, reason, "28000", policy.version()));
+            fatal(ER_ACCESS_DENIED, "28000", reason);
+            return false;
+        }
+        Optional<String> mismatch =
+                authUser.clientCertificateRule().flatMap(rule -> TlsChannels.certificateMismatch(client, rule));
+        if (mismatch.isPresent()) {
+            deny(mismatch.get(), true);
+            return false;
+        }
+        context.guards().lockout().succeeded(host(), authUserName);
+        if (!admission.loggedIn(authUserName)) {
+            String reason = "User " + authUserName + " already has more than 'max_user_connections' active connections";
+            log.warn(
+                    "[{}] login refused: {} (limit {})",
+                    sessionId(),
+                    reason,
+                    policy.limits().maxConnectionsPerUser());
+            fatal(ErrorCode.TOO_MANY_USER_CONNECTIONS.mysqlErrorNumber(), "42000", reason);
+            return false;
+        }
+        return true;
     }
 
     private void onAuthenticated() {
+        if (!checkSecondFactors()) {
+            return;
+        }
         role = policy.role(authUser);
         Backend backendConfig = policy.backend(Backend.Protocol.MYSQL)
                 .orElseThrow(() -> new CustosException(ErrorCode.INTERNAL, "no MySQL backend is configured"));
@@ -525,7 +710,14 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             backend.changeUser(collation, database);
             return;
         }
-        backend = new MySqlBackend(this, backendConfig, client.eventLoop(), capabilities, collation, database);
+        backend = new MySqlBackend(
+                this,
+                backendConfig,
+                client.eventLoop(),
+                capabilities,
+                collation,
+                database,
+                context.guards().backendTls(Backend.Protocol.MYSQL).orElse(null));
         backend.connect();
     }
 
@@ -557,6 +749,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                     client, MySqlCodec.ok(client.alloc(), MySqlCodec.SERVER_STATUS_AUTOCOMMIT), authSequenceId + 1);
             client.flush();
             drainHeld();
+            maybeIdle();
         });
     }
 
@@ -576,6 +769,20 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 authUserName,
                 message);
         fatal(CR_SERVER_LOST, "HY000", "custos: cannot connect to the database");
+    }
+
+    @Override
+    public void onBackendTlsFailed(String reason) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        log.warn(
+                "[{}] cannot open a backend connection for user '{}': {}; check the backend's 'tls' settings in the"
+                        + " policy and the database's certificate",
+                sessionId(),
+                authUserName,
+                reason);
+        fatal(CR_SERVER_LOST, "HY000", "custos: cannot connect to the database: " + reason);
     }
 
     @Override
@@ -643,12 +850,14 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             MySqlCodec.writePart(client, payload, sequenceId);
         }
         if (head.finished() && packet.last()) {
+            serverStatus = head.status;
             pending.pollFirst();
             if (head.kind == MySqlCommand.Kind.INTERNAL) {
                 head.onInternalResult.accept(step == MySqlCommand.Step.ERROR ? null : head.firstRow);
             }
             flushReplies();
             drainHeld();
+            maybeIdle();
         }
     }
 
@@ -964,6 +1173,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     }
 
     private void onQuery(MySqlPacket packet) {
+        if (statementTooLong(packet)) {
+            return;
+        }
         int sequenceId = packet.sequenceId();
         String sql = statementText(packet.payload());
         if (sql == null) {
@@ -1001,6 +1213,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     /** COM_STMT_PREPARE: gated like COM_QUERY; the verdict is kept under the statement id the backend returns. */
     private void onPrepare(MySqlPacket packet) {
+        if (statementTooLong(packet)) {
+            return;
+        }
         int sequenceId = packet.sequenceId();
         String sql = statementText(packet.payload());
         if (sql == null || !context.audit().healthy()) {
@@ -1249,7 +1464,14 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private void startKill(long threadId, boolean queryOnly, Consumer<ByteBuf> done) {
         Backend backendConfig = policy.backend(Backend.Protocol.MYSQL).orElseThrow();
         String statement = (queryOnly ? "KILL QUERY " : "KILL CONNECTION ") + threadId;
-        new MySqlKill(this, backendConfig, client.eventLoop(), statement, done).start();
+        new MySqlKill(
+                        this,
+                        backendConfig,
+                        context.guards().backendTls(Backend.Protocol.MYSQL).orElse(null),
+                        client.eventLoop(),
+                        statement,
+                        done)
+                .start();
     }
 
     // ---- gateway replies and refusals
@@ -1274,6 +1496,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (wrote) {
             client.flush();
         }
+        maybeIdle();
     }
 
     private void refuse(int sequenceId, StatementVerdict refusal) {
@@ -1447,6 +1670,64 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                         "MySQL error " + errorCode,
                         head.elapsedMicros(),
                         policy.version()));
+    }
+
+    // ---- limits once ready
+
+    /**
+     * COM_QUERY and COM_STMT_PREPARE carry statement text, which the gate analyses: a longer one than the policy allows
+     * ends the session before any analysis, with ER_NET_PACKET_TOO_LARGE as for an oversized packet.
+     */
+    private boolean statementTooLong(MySqlPacket packet) {
+        int bytes = packet.payload().readableBytes() - 1;
+        int limit = policy.limits().maxStatementBytes();
+        if (bytes <= limit) {
+            return false;
+        }
+        int sequenceId = packet.sequenceId();
+        packet.release();
+        String reason = "custos: statement of " + bytes + " bytes exceeds the limit of " + limit
+                + " bytes (max_statement_bytes)";
+        context.audit()
+                .record(AuditRecord.refused(
+                        audit,
+                        StatementClass.OTHER,
+                        "<statement of " + bytes + " bytes>",
+                        "",
+                        "max_statement_bytes",
+                        reason,
+                        "08S01",
+                        policy.version()));
+        log.info("[{}] {}", sessionId(), reason);
+        fatal(ErrorCode.STATEMENT_TOO_LONG.mysqlErrorNumber(), "08S01", reason, sequenceId + 1);
+        return true;
+    }
+
+    /** The session waits for the client's next command: the idle timeout for its transaction state starts. */
+    private void maybeIdle() {
+        if (state == State.READY
+                && pending.isEmpty()
+                && held.isEmpty()
+                && fileTransfer == null
+                && !refreshing
+                && !killing) {
+            idleTimer.idle((serverStatus & SERVER_STATUS_IN_TRANS) != 0);
+        }
+    }
+
+    /** ER_CLIENT_INTERACTION_TIMEOUT, unsolicited (sequence id 0), as MySQL sends it before closing. */
+    private void onIdleTimeout(boolean inTransaction) {
+        if (state != State.READY || !pending.isEmpty()) {
+            return;
+        }
+        Limits limits = policy.limits();
+        String message = inTransaction
+                ? "custos: the client was disconnected because it was idle in a transaction for "
+                        + limits.idleInTransactionTimeout().toSeconds() + " s (idle_in_transaction_timeout_seconds)"
+                : "The client was disconnected by the server because of inactivity ("
+                        + limits.idleSessionTimeout().toSeconds() + " s, idle_session_timeout_seconds)";
+        log.info("[{}] {}", sessionId(), message);
+        fatal(ER_CLIENT_INTERACTION_TIMEOUT, "HY000", message, 0);
     }
 
     // ---- errors and teardown

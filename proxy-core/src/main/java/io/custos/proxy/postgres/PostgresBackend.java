@@ -3,6 +3,8 @@ package io.custos.proxy.postgres;
 import com.ongres.scram.client.ScramClient;
 import com.ongres.scram.common.exception.ScramException;
 import io.custos.policy.Backend;
+import io.custos.proxy.tls.BackendTlsContext;
+import io.custos.proxy.tls.TlsChannels;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -13,6 +15,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * MD5 or cleartext, whichever the server asks for; trust needs nothing), hands the server's ParameterStatus messages
  * and its ReadyForQuery to the session, keeps the server's cancel key to itself, and from then on passes every message
  * to {@link PostgresSession#onBackendMessage}. It runs on the client channel's event loop.
+ *
+ * <p>With TLS on for the backend it first sends an SSLRequest; on the server's 'S' the TLS handler joins the pipeline
+ * and the StartupMessage waits for the handshake, which verifies the server's certificate as the policy says. An 'N'
+ * or a failed handshake ends the attempt with the reason, before any credential is sent.
  */
 final class PostgresBackend extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PostgresBackend.class);
@@ -39,19 +46,29 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
     private final Channel client;
     private final Backend config;
     private final Map<String, String> clientParameters;
+    private final BackendTlsContext tls;
+    private final PostgresFrameDecoder decoder = PostgresFrameDecoder.forServer(MAX_MESSAGE_BYTES);
 
     private Channel channel;
+    private boolean awaitingSslResponse;
     private boolean ready;
     private boolean closing;
     private ScramClient scram;
     private int processId;
     private int secretKey;
 
-    PostgresBackend(PostgresSession session, Channel client, Backend config, Map<String, String> clientParameters) {
+    /** @param tls the TLS context of this backend, {@code null} when its entry has TLS off */
+    PostgresBackend(
+            PostgresSession session,
+            Channel client,
+            Backend config,
+            Map<String, String> clientParameters,
+            BackendTlsContext tls) {
         this.session = session;
         this.client = client;
         this.config = config;
         this.clientParameters = clientParameters;
+        this.tls = tls;
     }
 
     void connect() {
@@ -64,8 +81,7 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        channel.pipeline()
-                                .addLast(PostgresFrameDecoder.forServer(MAX_MESSAGE_BYTES), PostgresBackend.this);
+                        channel.pipeline().addLast(decoder, PostgresBackend.this);
                     }
                 });
         bootstrap.connect(config.host(), config.port()).addListener((ChannelFutureListener) future -> {
@@ -74,12 +90,51 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
                 return;
             }
             channel = future.channel();
-            Map<String, String> parameters = new LinkedHashMap<>();
-            parameters.put("user", config.user());
-            parameters.put("database", config.database());
-            parameters.putAll(clientParameters);
-            channel.writeAndFlush(PostgresMessages.startupMessage(channel.alloc(), parameters));
+            if (tls == null) {
+                sendStartupMessage();
+                return;
+            }
+            awaitingSslResponse = true;
+            decoder.expectSslResponse();
+            channel.writeAndFlush(PostgresMessages.sslRequest(channel.alloc()));
         });
+    }
+
+    private void sendStartupMessage() {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("user", config.user());
+        parameters.put("database", config.database());
+        parameters.putAll(clientParameters);
+        channel.writeAndFlush(PostgresMessages.startupMessage(channel.alloc(), parameters));
+    }
+
+    /** The server's answer to the SSLRequest: 'S' starts the handshake, 'N' ends the attempt. */
+    private void onSslResponse(ByteBuf answer) {
+        awaitingSslResponse = false;
+        byte response = answer.getByte(answer.readerIndex());
+        answer.release();
+        if (response != 'S') {
+            failTls("the database does not accept TLS connections, which the policy's backend asks for");
+            return;
+        }
+        SslHandler handler = tls.newHandler(channel.alloc(), config.host(), config.port());
+        channel.pipeline().addFirst(TlsChannels.HANDLER_NAME, handler);
+        handler.handshakeFuture().addListener(handshake -> {
+            if (handshake.isSuccess()) {
+                sendStartupMessage();
+                return;
+            }
+            failTls(BackendTlsContext.describeFailure(handshake.cause()));
+        });
+    }
+
+    private void failTls(String reason) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        channel.close();
+        session.onBackendTlsFailed(reason);
     }
 
     void write(ByteBuf frame) {
@@ -149,6 +204,10 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
             session.onBackendMessage(frame);
             return;
         }
+        if (awaitingSslResponse && frame.readableBytes() == 1) {
+            onSslResponse(frame);
+            return;
+        }
         try {
             onStartupResponse(frame);
         } catch (ScramException | RuntimeException e) {
@@ -176,6 +235,11 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!ready && tls != null && BackendTlsContext.isTlsFailure(cause)) {
+            // The handshake future reports it, with the reason.
+            ctx.close();
+            return;
+        }
         log.warn("[{}] backend connection error: {}", session.sessionId(), cause.toString());
         ctx.close();
     }

@@ -14,7 +14,12 @@ import java.util.List;
  * <p>A regular message is {@code Byte1 type, Int32 length (counting itself), body}. A client's first messages
  * (StartupMessage, SSLRequest, GSSENCRequest, CancelRequest) have no type byte: {@code Int32 length, Int32 code, body}.
  * On the client side the decoder starts in that startup form and switches to the regular form after the first message
- * that is not an encryption request.
+ * that is not an encryption request. On the server side, after the gateway's own SSLRequest, the server's one-byte
+ * answer ('S' or 'N') is passed on alone first.
+ *
+ * <p>Bytes that arrive together with the server's 'S' were sent before the TLS handshake and so in clear; read after
+ * it they would pass for encrypted data (CVE-2021-23222). They are a protocol violation. The session makes the same
+ * check on the client side, through {@link #bufferedBytes()}, when it accepts a client's SSLRequest (CVE-2021-23214).
  */
 final class PostgresFrameDecoder extends ByteToMessageDecoder {
     static final int SSL_REQUEST_CODE = 80877103;
@@ -25,6 +30,7 @@ final class PostgresFrameDecoder extends ByteToMessageDecoder {
 
     private final int maxMessageBytes;
     private boolean startupPhase;
+    private boolean sslResponsePending;
 
     private PostgresFrameDecoder(boolean startupPhase, int maxMessageBytes) {
         if (maxMessageBytes <= 0) {
@@ -44,11 +50,36 @@ final class PostgresFrameDecoder extends ByteToMessageDecoder {
         return new PostgresFrameDecoder(false, maxMessageBytes);
     }
 
+    /** Bytes received but not yet passed on as a message. */
+    int bufferedBytes() {
+        return actualReadableBytes();
+    }
+
+    /** The next byte from the server answers the gateway's SSLRequest. */
+    void expectSslResponse() {
+        sslResponsePending = true;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext context, ByteBuf in, List<Object> out) {
         if (startupPhase) {
             decodeStartup(in, out);
             return;
+        }
+        if (sslResponsePending) {
+            if (!in.isReadable()) {
+                return;
+            }
+            sslResponsePending = false;
+            if (in.getByte(in.readerIndex()) == 'S' && in.readableBytes() > 1) {
+                throw new CustosException(
+                        ErrorCode.PROTOCOL_VIOLATION, "the server sent unencrypted data after accepting TLS");
+            }
+            if (in.getByte(in.readerIndex()) != 'E') {
+                out.add(in.readRetainedSlice(1));
+                return;
+            }
+            // 'E': a server that cannot start a backend answers with an ErrorResponse, a regular message.
         }
         while (in.readableBytes() >= 5) {
             int length = in.getInt(in.readerIndex() + 1);

@@ -7,6 +7,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -116,10 +117,11 @@ final class PostgresMessages {
     }
 
     /** AuthenticationSASL listing one mechanism; the list ends with an empty name. */
-    static ByteBuf authenticationSasl(ByteBufAllocator allocator, String mechanism) {
+    /** AuthenticationSASL: Int32(10), then each mechanism as a String, then an empty String. */
+    static ByteBuf authenticationSasl(ByteBufAllocator allocator, List<String> mechanisms) {
         ByteBuf buffer = start(allocator, 'R');
         buffer.writeInt(AUTH_SASL);
-        writeCString(buffer, mechanism);
+        mechanisms.forEach(mechanism -> writeCString(buffer, mechanism));
         buffer.writeByte(0);
         return finish(buffer);
     }
@@ -177,6 +179,11 @@ final class PostgresMessages {
         buffer.writeInt(data.length);
         buffer.writeBytes(data);
         return finish(buffer);
+    }
+
+    /** SSLRequest: Int32(8) Int32(80877103). */
+    static ByteBuf sslRequest(ByteBufAllocator allocator) {
+        return allocator.buffer(8).writeInt(8).writeInt(PostgresFrameDecoder.SSL_REQUEST_CODE);
     }
 
     static ByteBuf cancelRequest(ByteBufAllocator allocator, int processId, int secretKey) {

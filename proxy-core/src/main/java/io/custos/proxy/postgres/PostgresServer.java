@@ -14,9 +14,6 @@ import java.net.InetSocketAddress;
 
 /** The PostgreSQL listener: each accepted connection gets a frame decoder and a {@link PostgresSession}. */
 public final class PostgresServer {
-    /** Larger messages from a client are refused; PostgreSQL itself stops at 1 GB. */
-    static final int MAX_CLIENT_MESSAGE_BYTES = 256 << 20;
-
     private final GatewayContext context;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
@@ -38,10 +35,10 @@ public final class PostgresServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
+                        // Larger messages are refused; PostgreSQL itself stops at 1 GB.
+                        int maxMessageBytes = context.guards().limits().get().maxMessageBytes();
                         channel.pipeline()
-                                .addLast(
-                                        PostgresFrameDecoder.forClient(MAX_CLIENT_MESSAGE_BYTES),
-                                        new PostgresSession(context));
+                                .addLast(PostgresFrameDecoder.forClient(maxMessageBytes), new PostgresSession(context));
                     }
                 })
                 .bind(host, port)

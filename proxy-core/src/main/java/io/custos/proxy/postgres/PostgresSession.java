@@ -2,6 +2,7 @@ package io.custos.proxy.postgres;
 
 import com.ongres.scram.common.exception.ScramParseException;
 import io.custos.policy.Backend;
+import io.custos.policy.Limits;
 import io.custos.policy.Policy;
 import io.custos.policy.Role;
 import io.custos.policy.StatementClass;
@@ -9,9 +10,15 @@ import io.custos.policy.User;
 import io.custos.proxy.CustosException;
 import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
+import io.custos.proxy.GatewayGuards;
 import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.limits.ConnectionLimiter;
+import io.custos.proxy.limits.IdleTimer;
+import io.custos.proxy.limits.LoginLockout;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
+import io.custos.proxy.tls.ClientTls;
+import io.custos.proxy.tls.TlsChannels;
 import io.custos.rewrite.Caller;
 import io.custos.rewrite.StatementVerdict;
 import io.custos.rewrite.Verdict;
@@ -28,22 +35,31 @@ import java.net.InetSocketAddress;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One client connection speaking PostgreSQL protocol 3.0, from the startup packet to Terminate.
  *
- * <p>States: {@code STARTUP} (encryption requests answered "no", then the StartupMessage), {@code AUTHENTICATING}
- * (SCRAM-SHA-256 against the policy's verifier), {@code CONNECTING} (the session's own backend connection
- * authenticates with the gateway's credentials), {@code READY} (messages are gated and relayed), {@code CLOSED}.
+ * <p>States: {@code STARTUP} (an SSLRequest switches to TLS when the policy has a certificate, GSSENCRequest is
+ * answered "no", then the StartupMessage), {@code AUTHENTICATING} (SCRAM-SHA-256 against the policy's verifier, or
+ * SCRAM-SHA-256-PLUS bound to the gateway's own certificate over TLS; then the role's TLS rule and the user's client
+ * certificate), {@code CONNECTING} (the session's own backend connection authenticates with the gateway's
+ * credentials), {@code READY} (messages are gated and relayed), {@code CLOSED}.
+ *
+ * <p>Limits ({@link GatewayGuards}): the connection counts are taken when the client connects and refused at its
+ * StartupMessage, as PostgreSQL does; failed logins feed the lockout, which delays their answer and refuses locked
+ * addresses and names at the StartupMessage; the idle timers run from each ReadyForQuery to the next client message.
  *
  * <p>Concurrency: the client channel and its backend channel share one event loop, so every method here runs on that
  * thread and no state is shared with other sessions except through {@link GatewayContext}.
@@ -60,8 +76,10 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     /** Sent to the backend in place of a refused statement: a syntax error, so it fails at Parse without effect. */
     static final String REFUSED_PLACEHOLDER = "CUSTOS REFUSED";
 
-    /** PostgreSQL's own default for authentication_timeout. */
-    static final long AUTHENTICATION_TIMEOUT_SECONDS = 60;
+    /** A connection the limits refuse gets this long, at most, to send its StartupMessage and read why. */
+    static final Duration REFUSED_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final String MECHANISM_PLUS = ScramServerExchange.MECHANISM_PLUS;
 
     /** Startup parameters passed on to the backend; user, database and replication are the gateway's business. */
     private static final Set<String> WITHHELD_PARAMETERS = Set.of("user", "database", "replication");
@@ -69,6 +87,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private enum State {
         STARTUP,
         AUTHENTICATING,
+        /** Authentication failed; the answer waits for the lockout's delay. */
+        FAILING,
         CONNECTING,
         READY,
         CLOSED
@@ -98,6 +118,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private String clientEncoding = "UTF8";
     private boolean backendReady;
 
+    private ConnectionLimiter.Admission admission;
+    private IdleTimer idleTimer;
+
     PostgresSession(GatewayContext context) {
         this.context = context;
     }
@@ -110,7 +133,14 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         policy = context.policy().get();
         context.audit().record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", cancelKey.sessionId(), audit.clientAddress());
-        ctx.executor().schedule(this::onAuthenticationTimeout, AUTHENTICATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        admission = context.guards().connections().admit(host(client));
+        Limits limits = policy.limits();
+        Duration authenticationTimeout = admission.refusal().isPresent()
+                ? min(limits.authenticationTimeout(), REFUSED_CONNECTION_TIMEOUT)
+                : limits.authenticationTimeout();
+        ctx.executor().schedule(this::onAuthenticationTimeout, authenticationTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        idleTimer = new IdleTimer(
+                ctx.executor(), limits.idleSessionTimeout(), limits.idleInTransactionTimeout(), this::onIdleTimeout);
         ctx.fireChannelActive();
     }
 
@@ -177,6 +207,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             state = State.CLOSED;
         }
         context.sessions().unregister(cancelKey);
+        admission.release();
+        idleTimer.cancel();
         if (backend != null) {
             backend.close();
         }
@@ -193,7 +225,11 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             fatal(custos.code(), custos.getMessage());
             return;
         }
-        log.debug("[{}] connection error: {}", cancelKey == null ? 0 : cancelKey.sessionId(), root.toString());
+        if (root instanceof SSLException) {
+            log.info("[{}] TLS with {} failed: {}", cancelKey.sessionId(), audit.clientAddress(), root.getMessage());
+        } else {
+            log.debug("[{}] connection error: {}", cancelKey == null ? 0 : cancelKey.sessionId(), root.toString());
+        }
         ctx.close();
     }
 
@@ -210,11 +246,34 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private void onStartupFrame(ByteBuf frame) throws ScramParseException {
         int code = frame.getInt(frame.readerIndex() + 4);
         switch (code) {
-            case PostgresFrameDecoder.SSL_REQUEST_CODE, PostgresFrameDecoder.GSSENC_REQUEST_CODE -> client
-                    .writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            case PostgresFrameDecoder.SSL_REQUEST_CODE -> onSslRequest();
+            case PostgresFrameDecoder.GSSENC_REQUEST_CODE -> client.writeAndFlush(
+                    Unpooled.wrappedBuffer(new byte[] {'N'}));
             case PostgresFrameDecoder.CANCEL_REQUEST_CODE -> onCancelRequest(frame);
             default -> onStartupMessage(frame, code);
         }
+    }
+
+    /**
+     * SSLRequest: 'S' and TLS when the policy has a certificate, else 'N'. The 'S' goes out in clear before the TLS
+     * handler joins the pipeline, so it is the last byte sent unencrypted. Bytes that came with the request were sent
+     * in clear and would be read as if they had been encrypted: a protocol violation (CVE-2021-23214).
+     */
+    private void onSslRequest() {
+        Optional<ClientTls> tls = context.guards().tls();
+        if (tls.isEmpty()) {
+            client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            return;
+        }
+        if (TlsChannels.secure(client)) {
+            throw new CustosException(ErrorCode.PROTOCOL_VIOLATION, "SSLRequest received over TLS");
+        }
+        if (client.pipeline().get(PostgresFrameDecoder.class).bufferedBytes() > 0) {
+            throw new CustosException(
+                    ErrorCode.PROTOCOL_VIOLATION, "unencrypted data received together with the SSLRequest");
+        }
+        client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'S'}));
+        client.pipeline().addFirst(TlsChannels.HANDLER_NAME, tls.get().newHandler(client.alloc()));
     }
 
     private void onCancelRequest(ByteBuf frame) {
@@ -254,17 +313,60 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if ((protocol & 0xffff) != 0) {
             negotiateProtocolVersion();
         }
+        checkAdmission(userName);
         User user = policy.user(userName).orElse(null);
         boolean genuine = user != null && user.enabled();
+        boolean secure = TlsChannels.secure(client);
         scram = new ScramServerExchange(
                 genuine ? user.verifier() : ScramServerExchange.decoy(userName, context.serverSecret()),
                 genuine,
-                context.random());
+                context.random(),
+                secure ? context.guards().tls().orElseThrow().serverEndPoint() : null);
         if (genuine) {
             role = policy.role(user);
         }
         state = State.AUTHENTICATING;
-        client.writeAndFlush(PostgresMessages.authenticationSasl(client.alloc(), ScramServerExchange.MECHANISM));
+        List<String> mechanisms = secure
+                ? List.of(MECHANISM_PLUS, ScramServerExchange.MECHANISM)
+                : List.of(ScramServerExchange.MECHANISM);
+        client.writeAndFlush(PostgresMessages.authenticationSasl(client.alloc(), mechanisms));
+    }
+
+    /**
+     * What is refused before any password is asked for: a connection over the limits, a connection in clear when the
+     * gateway requires TLS, and a locked address or user name.
+     */
+    private void checkAdmission(String userName) {
+        Optional<ConnectionLimiter.Refusal> refusal = admission.refusal();
+        if (refusal.isPresent()) {
+            String reason = refusal.get() == ConnectionLimiter.Refusal.TOTAL
+                    ? "sorry, too many clients already"
+                    : "custos: too many connections from " + host(client) + " (limit "
+                            + policy.limits().maxConnectionsPerAddress() + ")";
+            log.warn(
+                    "[{}] connection from {} refused: {}; raise 'limits' in the policy if this load is expected",
+                    cancelKey.sessionId(),
+                    audit.clientAddress(),
+                    reason);
+            throw new CustosException(ErrorCode.TOO_MANY_CONNECTIONS, reason);
+        }
+        boolean tlsRequired = context.guards().tls().map(ClientTls::requireTls).orElse(false);
+        if (tlsRequired && !TlsChannels.secure(client)) {
+            String reason =
+                    "custos: the gateway accepts only TLS connections; connect with sslmode=require or stronger";
+            context.audit()
+                    .record(AuditRecord.authFailed(audit, reason, ErrorCode.TLS_REQUIRED.sqlState(), policy.version()));
+            throw new CustosException(ErrorCode.TLS_REQUIRED, reason);
+        }
+        Optional<LoginLockout.Lock> lock = context.guards().lockout().locked(host(client), userName);
+        if (lock.isPresent()) {
+            String reason = "custos: too many failed logins for " + lock.get().subject() + "; try again in "
+                    + lock.get().remainingSeconds() + " s";
+            context.audit()
+                    .record(AuditRecord.authFailed(audit, reason, ErrorCode.LOGIN_LOCKED.sqlState(), policy.version()));
+            log.debug("[{}] login refused: {}", cancelKey.sessionId(), reason);
+            throw new CustosException(ErrorCode.LOGIN_LOCKED, reason);
+        }
     }
 
     /** Protocol 3.x with x > 0: answer that 3.0 is what this server speaks, listing no unsupported options. */
@@ -293,7 +395,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             return;
         }
         String mechanism = PostgresMessages.readCString(body);
-        if (!ScramServerExchange.MECHANISM.equals(mechanism)) {
+        boolean plus = MECHANISM_PLUS.equals(mechanism) && TlsChannels.secure(client);
+        if (!ScramServerExchange.MECHANISM.equals(mechanism) && !plus) {
             throw new CustosException(
                     ErrorCode.PROTOCOL_VIOLATION, "SASL authentication mechanism '" + mechanism + "' is not supported");
         }
@@ -301,7 +404,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (length < 0 || length > body.readableBytes()) {
             throw new CustosException(ErrorCode.PROTOCOL_VIOLATION, "malformed SASLInitialResponse");
         }
-        String serverFirst = scram.serverFirst(body.toString(body.readerIndex(), length, StandardCharsets.UTF_8));
+        String serverFirst = scram.serverFirst(body.toString(body.readerIndex(), length, StandardCharsets.UTF_8), plus);
         scramFirstSent = true;
         client.writeAndFlush(PostgresMessages.authentication(
                 client.alloc(), PostgresMessages.AUTH_SASL_CONTINUE, serverFirst.getBytes(StandardCharsets.UTF_8)));
@@ -312,15 +415,23 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         String userName = audit.user();
         if (serverFinal == null) {
             String reason = "password authentication failed for user \"" + userName + "\"";
-            context.audit()
-                    .record(AuditRecord.authFailed(
-                            audit, reason, ErrorCode.AUTHENTICATION_FAILED.sqlState(), policy.version()));
-            log.info(
-                    "[{}] authentication failed for user '{}' from {}",
+            authenticationFailed(reason, reason);
+            return;
+        }
+        Optional<String> refusal = secondFactorRefusal(userName);
+        if (refusal.isPresent()) {
+            return;
+        }
+        context.guards().lockout().succeeded(host(client), userName);
+        if (!admission.loggedIn(userName)) {
+            String reason = "too many connections for role \"" + userName + "\"";
+            log.warn(
+                    "[{}] login of user '{}' refused: {} (limit {})",
                     cancelKey.sessionId(),
                     userName,
-                    audit.clientAddress());
-            fatal(ErrorCode.AUTHENTICATION_FAILED, reason);
+                    reason,
+                    policy.limits().maxConnectionsPerUser());
+            fatal(ErrorCode.TOO_MANY_USER_CONNECTIONS, reason);
             return;
         }
         client.write(PostgresMessages.authentication(
@@ -328,6 +439,69 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         client.write(PostgresMessages.authentication(client.alloc(), PostgresMessages.AUTH_OK, new byte[0]));
         client.flush();
         onAuthenticated(userName);
+    }
+
+    /**
+     * The password was right; what the policy asks beyond it: TLS for the role, a client certificate for the user. A
+     * refusal is audited and answered; the certificate's reason goes to the audit trail only.
+     */
+    private Optional<String> secondFactorRefusal(String userName) {
+        if (role.requireTls() && !TlsChannels.secure(client)) {
+            String reason = "custos: role " + role.name() + " must connect with TLS; use sslmode=require or stronger";
+            context.audit()
+                    .record(AuditRecord.authFailed(audit, reason, ErrorCode.TLS_REQUIRED.sqlState(), policy.version()));
+            fatal(ErrorCode.TLS_REQUIRED, reason);
+            return Optional.of(reason);
+        }
+        User user = policy.user(userName).orElseThrow();
+        Optional<String> mismatch =
+                user.clientCertificateRule().flatMap(rule -> TlsChannels.certificateMismatch(client, rule));
+        if (mismatch.isPresent()) {
+            authenticationFailed(
+                    "certificate authentication failed for user \"" + userName + "\": " + mismatch.get(),
+                    "certificate authentication failed for user \"" + userName + "\"");
+            return mismatch;
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A failed login: audited and logged at once, counted by the lockout, answered after the lockout's delay. A lock
+     * it starts is audited and logged as a warning.
+     */
+    private void authenticationFailed(String auditReason, String clientMessage) {
+        String userName = audit.user();
+        context.audit()
+                .record(AuditRecord.authFailed(
+                        audit, auditReason, ErrorCode.AUTHENTICATION_FAILED.sqlState(), policy.version()));
+        log.info(
+                "[{}] authentication failed for user '{}' from {}",
+                cancelKey.sessionId(),
+                userName,
+                audit.clientAddress());
+        LoginLockout.Outcome outcome = context.guards().lockout().failed(host(client), userName);
+        outcome.newLock().ifPresent(lock -> {
+            String reason = lock.subject() + " locked for " + lock.remainingSeconds() + " s after " + outcome.failures()
+                    + " failed logins";
+            context.audit().record(AuditRecord.lockout(audit, reason, policy.version()));
+            log.warn(
+                    "[{}] {}; last attempt as user '{}' from {}; check for password guessing, or raise 'lockout' in"
+                            + " the policy's limits",
+                    cancelKey.sessionId(),
+                    reason,
+                    userName,
+                    audit.clientAddress());
+        });
+        state = State.FAILING;
+        if (outcome.delay().isZero()) {
+            fatal(ErrorCode.AUTHENTICATION_FAILED, clientMessage);
+            return;
+        }
+        client.eventLoop()
+                .schedule(
+                        () -> fatal(ErrorCode.AUTHENTICATION_FAILED, clientMessage),
+                        outcome.delay().toNanos(),
+                        TimeUnit.NANOSECONDS);
     }
 
     private void onAuthenticated(String userName) {
@@ -347,7 +521,12 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
                 backendParameters.put(name, value);
             }
         });
-        backend = new PostgresBackend(this, client, backendConfig, backendParameters);
+        backend = new PostgresBackend(
+                this,
+                client,
+                backendConfig,
+                backendParameters,
+                context.guards().backendTls(Backend.Protocol.POSTGRESQL).orElse(null));
         backend.connect();
         log.debug("[{}] user '{}' (role {}) authenticated", cancelKey.sessionId(), userName, role.name());
     }
@@ -389,6 +568,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         client.writeAndFlush(readyForQuery);
         state = State.READY;
         backendReady = true;
+        idleTimer.idle(false);
     }
 
     void onBackendFailed(String message) {
@@ -398,6 +578,17 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
                 audit.user(),
                 message);
         fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: cannot connect to the database");
+    }
+
+    /** TLS towards the database failed: the reason names the check, never a certificate's content. */
+    void onBackendTlsFailed(String reason) {
+        log.warn(
+                "[{}] cannot open a backend connection for user '{}': {}; check the backend's 'tls' settings in the"
+                        + " policy and the database's certificate",
+                cancelKey.sessionId(),
+                audit.user(),
+                reason);
+        fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: cannot connect to the database: " + reason);
     }
 
     void onBackendClosed() {
@@ -431,7 +622,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             case 'E' -> {
                 frame = onError(head, frame);
             }
-            case 'Z' -> onReadyForQuery();
+            case 'Z' -> onReadyForQuery(frame);
             case 'S' -> trackParameter(frame);
             default -> {}
         }
@@ -515,10 +706,14 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         return toClient;
     }
 
-    private void onReadyForQuery() {
+    /** ReadyForQuery: Byte1('Z') Int32(5) Byte1 status, 'I' idle, 'T' in a transaction, 'E' in a failed one. */
+    private void onReadyForQuery(ByteBuf frame) {
         Pending head = pending.pollFirst();
         if (head == null) {
             log.debug("[{}] ReadyForQuery with nothing pending", cancelKey.sessionId());
+        }
+        if (pending.isEmpty()) {
+            idleTimer.idle(frame.getByte(frame.readerIndex() + 5) != 'I');
         }
     }
 
@@ -567,7 +762,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     // ---- client messages once ready
 
     private void onClientMessage(ByteBuf frame) {
+        idleTimer.busy();
         char type = PostgresMessages.type(frame);
+        checkStatementLength(type, frame);
         switch (type) {
             case 'Q' -> onQuery(frame);
             case 'P' -> onParse(frame);
@@ -783,6 +980,53 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         return "custos: the audit trail cannot be written; statements are refused until it can";
     }
 
+    // ---- limits once ready
+
+    /**
+     * Query and Parse carry statement text, which the gate analyses: a longer one than the policy allows ends the
+     * session before any analysis. The length counted is the message's body, the text and what little surrounds it.
+     */
+    private void checkStatementLength(char type, ByteBuf frame) {
+        if (type != 'Q' && type != 'P') {
+            return;
+        }
+        int bytes = frame.readableBytes() - 5;
+        int limit = policy.limits().maxStatementBytes();
+        if (bytes <= limit) {
+            return;
+        }
+        String reason = "custos: statement of " + bytes + " bytes exceeds the limit of " + limit
+                + " bytes (max_statement_bytes)";
+        context.audit()
+                .record(AuditRecord.refused(
+                        audit,
+                        StatementClass.OTHER,
+                        "<statement of " + bytes + " bytes>",
+                        "",
+                        "max_statement_bytes",
+                        reason,
+                        ErrorCode.STATEMENT_TOO_LONG.sqlState(),
+                        policy.version()));
+        log.info("[{}] {}", cancelKey.sessionId(), reason);
+        throw new CustosException(ErrorCode.STATEMENT_TOO_LONG, reason);
+    }
+
+    /** PostgreSQL's idle_session_timeout and idle_in_transaction_session_timeout, with their SQLSTATEs and words. */
+    private void onIdleTimeout(boolean inTransaction) {
+        if (state != State.READY || !pending.isEmpty()) {
+            return;
+        }
+        Limits limits = policy.limits();
+        ErrorCode code = inTransaction ? ErrorCode.IDLE_IN_TRANSACTION_TIMEOUT : ErrorCode.IDLE_SESSION_TIMEOUT;
+        String message = inTransaction
+                ? "terminating connection due to idle-in-transaction timeout ("
+                        + limits.idleInTransactionTimeout().toSeconds() + " s, idle_in_transaction_timeout_seconds)"
+                : "terminating connection due to idle-session timeout ("
+                        + limits.idleSessionTimeout().toSeconds() + " s, idle_session_timeout_seconds)";
+        log.info("[{}] {}", cancelKey.sessionId(), message);
+        fatal(code, message);
+    }
+
     // ---- errors and teardown
 
     /** An error outside the relay: a FATAL ErrorResponse, then the connection is closed. */
@@ -802,6 +1046,17 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         pending.clear();
         statements.clear();
         portals.clear();
+    }
+
+    private static String host(Channel channel) {
+        if (channel.remoteAddress() instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress();
+        }
+        return String.valueOf(channel.remoteAddress());
+    }
+
+    private static Duration min(Duration first, Duration second) {
+        return first.compareTo(second) <= 0 ? first : second;
     }
 
     private static String address(Channel channel) {
