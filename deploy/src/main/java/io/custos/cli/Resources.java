@@ -29,6 +29,13 @@ final class Resources implements AutoCloseable {
         throw new IllegalStateException("Shutting down");
     }
 
+    /** What is open now, most recently added first. */
+    List<AutoCloseable> open() {
+        synchronized (this) {
+            return List.copyOf(open);
+        }
+    }
+
     /** Closes everything on JVM shutdown (Ctrl-C, SIGTERM) unless closed before. */
     void closeOnShutdown() {
         Runtime.getRuntime().addShutdownHook(new Thread(this::close, "custos-shutdown"));

@@ -3,6 +3,8 @@ package io.custos.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.custos.cli.demo.EmbeddedMariaDb;
+import io.custos.cli.demo.EmbeddedPostgres;
 import io.custos.policy.AuditSettings;
 import io.custos.policy.Backend;
 import io.custos.policy.Classification;
@@ -36,14 +38,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class DemoTest {
     @Test
     void start_whenTheGatewayFails_reportsItAndLeavesNothingBehind() throws IOException {
-        Set<Path> dataDirectoriesBefore = dataDirectories();
         Set<Path> whileRunning = new HashSet<>();
         AtomicReference<Policy> launched = new AtomicReference<>();
         List<Long> customersSeenByGatewayAccount = new ArrayList<>();
@@ -55,7 +54,7 @@ class DemoTest {
                         options,
                         policy -> {
                             launched.set(policy);
-                            whileRunning.addAll(dataDirectories());
+                            whileRunning.addAll(databaseDirectories(resources));
                             customersSeenByGatewayAccount.add(
                                     countCustomersOrMinusOne(policy.backends().get(0)));
                             throw new IllegalStateException("port 25432 is in use");
@@ -77,12 +76,11 @@ class DemoTest {
         assertThat(policy.audit().file()).isEqualTo(Path.of("/tmp/demo-audit.jsonl"));
         assertThat(out.toString()).contains("PostgreSQL is ready on 127.0.0.1:" + backend.port());
         assertThatThrownBy(() -> countCustomers(backend)).isInstanceOf(SQLException.class);
-        assertThatOwnDirectoriesRemoved(dataDirectoriesBefore, whileRunning, 1);
+        assertThatOwnDirectoriesRemoved(whileRunning, 1);
     }
 
     @Test
     void start_withMySql_adaptsBothBackendsAndLeavesNothingBehindOnFailure() throws IOException {
-        Set<Path> directoriesBefore = dataDirectories();
         Set<Path> whileRunning = new HashSet<>();
         AtomicReference<Policy> launched = new AtomicReference<>();
         List<Long> customersSeenByGatewayAccount = new ArrayList<>();
@@ -94,7 +92,7 @@ class DemoTest {
                         options,
                         policy -> {
                             launched.set(policy);
-                            whileRunning.addAll(dataDirectories());
+                            whileRunning.addAll(databaseDirectories(resources));
                             policy.backends()
                                     .forEach(backend ->
                                             customersSeenByGatewayAccount.add(countCustomersOrMinusOne(backend)));
@@ -120,7 +118,7 @@ class DemoTest {
                         new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 23306));
         assertThat(out.toString()).contains("MariaDB is ready on 127.0.0.1:" + mysql.port());
         assertThatThrownBy(() -> countCustomers(mysql)).isInstanceOf(SQLException.class);
-        assertThatOwnDirectoriesRemoved(directoriesBefore, whileRunning, 2);
+        assertThatOwnDirectoriesRemoved(whileRunning, 2);
     }
 
     @Test
@@ -397,24 +395,24 @@ class DemoTest {
         }
     }
 
-    /**
-     * The data directories that appeared while the demo ran are its own (the machine may be shared with other runs,
-     * whose directories come and go): there must be as many as it started databases, and none may be left.
-     */
-    private static void assertThatOwnDirectoriesRemoved(Set<Path> before, Set<Path> whileRunning, int databases) {
-        Set<Path> own = new HashSet<>(whileRunning);
-        own.removeAll(before);
-        assertThat(own).hasSizeGreaterThanOrEqualTo(databases);
-        assertThat(own).noneMatch(Files::exists);
+    /** The directories of the databases the demo has started so far, as its resources hold them. */
+    private static Set<Path> databaseDirectories(Resources resources) {
+        Set<Path> directories = new HashSet<>();
+        for (AutoCloseable resource : resources.open()) {
+            if (resource instanceof EmbeddedPostgres postgres) {
+                directories.add(postgres.directory());
+            } else if (resource instanceof EmbeddedMariaDb mariaDb) {
+                directories.add(mariaDb.directory());
+            }
+        }
+        return directories;
     }
 
-    private static Set<Path> dataDirectories() {
-        try (Stream<Path> paths = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            return paths.filter(path -> path.getFileName().toString().startsWith("custos-pg-")
-                            || path.getFileName().toString().startsWith("custos-mariadb-"))
-                    .collect(Collectors.toSet());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** The demo started as many databases as expected, each in a directory of its own, and none is left. */
+    private static void assertThatOwnDirectoriesRemoved(Set<Path> whileRunning, int databases) {
+        assertThat(whileRunning)
+                .hasSize(databases)
+                .allMatch(path -> path.getFileName().toString().matches("custos-(pg|mariadb)-\\d+"));
+        assertThat(whileRunning).noneMatch(Files::exists);
     }
 }

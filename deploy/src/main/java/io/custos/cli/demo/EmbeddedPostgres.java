@@ -184,6 +184,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return connect(SampleDatabase.GATEWAY_USER, gatewayPassword);
     }
 
+    /** The server's data directory; gone after {@link #close()}. */
+    public Path directory() {
+        return dataDirectory;
+    }
+
     /** Stops the server and deletes its data directory. Idempotent. */
     @Override
     public void close() {
