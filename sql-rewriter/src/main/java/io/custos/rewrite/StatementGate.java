@@ -36,11 +36,14 @@ import org.slf4j.LoggerFactory;
  * <p>Per statement, in order: import and export need the role's import/export right; every verb of the statement
  * needs the role's permission; a caller with full clearance then passes unchanged; a statement that runs SQL given as
  * text is refused, since nothing can see into it; a malformed statement naming a classified table is refused, other
- * malformed statements go to the server to fail; a query goes to the masker, and if the masker cannot analyse it and
- * it names a classified table it is refused; a write with RETURNING from a classified table is refused; a write, or a
- * DDL statement defining something from a query, that reads or tests a table holding columns above the caller's
- * clearance is refused (it would launder them into a place the caller can read, or infer them); everything else
- * passes. A refusal of any statement refuses the whole message.
+ * malformed statements go to the server to fail; EXPLAIN of a statement is decided as that statement (refused when the
+ * caller could not run it); a query goes to the masker, which refuses a predicate or an ordering that a protected
+ * column's filter forbids, and if the masker cannot analyse it and it names a classified table it is refused; a write
+ * with RETURNING from a classified table is refused; a write, or a DDL statement defining something from a query,
+ * that reads or tests a table holding columns above the caller's clearance is refused (it would launder them into a
+ * place the caller can read, or infer them), except an UPDATE or DELETE that only tests its own target's columns,
+ * which the masker analyses: its WHERE follows the filters as a query's does, and a value it assigns from a protected
+ * column is laundering; everything else passes. A refusal of any statement refuses the whole message.
  *
  * <p>MySQL and MariaDB statements take the same steps, with the dialect's own lists: stored programs, {@code CALL} and
  * compound statements are the routines; {@code PREPARE … FROM @var} and {@code sys.execute_prepared_stmt} run text
