@@ -32,6 +32,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@link LeakQueryGenerator} run through the gateway as each restricted demo role, and no result cell, error message or
  * warning may contain a value above the role's clearance, nor the part of it that its mask hides.
  *
+ * <p>Then come predicate attacks, which ask about a value without showing it (a pattern, a range or a function of the
+ * column in WHERE, HAVING or EXISTS, the column in ORDER BY, GROUP BY or a window): each one on a column above the
+ * role's clearance must be refused by the gate.
+ *
  * <p>The seed and the number of scripts per role and protocol are printed and can be set with the system properties
  * {@code custos.oracle.seed} and {@code custos.oracle.scripts}, so that a failure can be replayed and a longer run
  * made by hand.
@@ -39,6 +43,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class LeakOracleEndToEndTest {
     private static final long SEED = Long.getLong("custos.oracle.seed", 20_261_203L);
     private static final int SCRIPTS = Integer.getInteger("custos.oracle.scripts", 1_000);
+    /** After the scripts, one predicate attack for this many of them. */
+    private static final int ATTACKS_PER_SCRIPT = 4;
     /** Needles at least this long are searched inside cells; shorter ones must equal a whole text cell. */
     private static final int SEARCH_LENGTH = 6;
     /** Hidden parts shorter than this are not searched at all: they would match by chance. */
@@ -76,12 +82,19 @@ class LeakOracleEndToEndTest {
                 "leak oracle: %s as %s (clearance %d), seed %d, %d scripts, %d protected values%n",
                 dialect, user, clearance, seed, SCRIPTS, secrets.values());
 
-        Outcomes outcomes = run(dialect, user, seed, SCRIPTS, secrets);
+        Outcomes outcomes = run(dialect, user, clearance, seed, SCRIPTS, secrets);
 
         System.out.printf("leak oracle: %s as %s: %s%n", dialect, user, outcomes);
         assertThat(outcomes.leaks).as("leaks (seed %d)", seed).isEmpty();
         assertThat(outcomes.internalMessages)
                 .as("refusals that speak of the gateway's internals (seed %d)", seed)
+                .isEmpty();
+        // Every question about a value above the caller's clearance must be refused by the gate, not answered.
+        assertThat(outcomes.attacks)
+                .as("predicate attacks on columns above the clearance")
+                .isGreaterThan(0);
+        assertThat(outcomes.attacksAnswered)
+                .as("predicate attacks answered (seed %d)", seed)
                 .isEmpty();
         // An oracle whose statements all fail proves nothing: most must come back with rows.
         assertThat(outcomes.withRows).as("scripts that returned rows").isGreaterThan(SCRIPTS / 3);
@@ -93,23 +106,30 @@ class LeakOracleEndToEndTest {
         for (Dialect dialect : Dialect.values()) {
             Secrets secrets = Secrets.read(dialect, 0);
 
-            Outcomes outcomes = run(dialect, "it_admin", SEED, 100, secrets);
+            Outcomes outcomes = run(dialect, "it_admin", 3, SEED, 100, secrets);
 
             assertThat(outcomes.leaks)
                     .as("values it_admin reads on %s", dialect)
                     .hasSizeGreaterThan(20);
+            // The predicate attacks are questions the database answers for a caller who may ask them.
+            assertThat(outcomes.attacksWithRows)
+                    .as("predicate attacks it_admin gets rows for on %s", dialect)
+                    .isGreaterThan(100 / ATTACKS_PER_SCRIPT / 3);
         }
     }
 
-    private static Outcomes run(Dialect dialect, String user, long seed, int scripts, Secrets secrets)
+    private static Outcomes run(Dialect dialect, String user, int clearance, long seed, int scripts, Secrets secrets)
             throws SQLException {
         LeakQueryGenerator generator = new LeakQueryGenerator(seed, dialect);
         Outcomes outcomes = new Outcomes();
         try (Connection connection = connect(dialect, user)) {
-            for (int i = 0; i < scripts; i++) {
-                List<String> script = generator.next();
+            for (int i = 0; i < scripts + scripts / ATTACKS_PER_SCRIPT; i++) {
+                boolean attacking = i >= scripts;
+                LeakQueryGenerator.Script script = attacking ? generator.nextAttack() : generator.next();
+                boolean attack = script.attackedLevel() > clearance;
+                int refusedBefore = outcomes.refused;
                 boolean rows = false;
-                for (String sql : script) {
+                for (String sql : script.statements()) {
                     for (String received : execute(connection, sql, outcomes)) {
                         rows = true;
                         secrets.find(received).ifPresent(found -> outcomes.leaks.add(found + " in: " + sql));
@@ -118,8 +138,17 @@ class LeakOracleEndToEndTest {
                         secrets.find(message).ifPresent(found -> outcomes.leaks.add(found + " in error of: " + sql));
                     }
                 }
-                if (rows) {
+                if (rows && !attacking) {
                     outcomes.withRows++;
+                }
+                if (rows && attacking) {
+                    outcomes.attacksWithRows++;
+                }
+                if (attack) {
+                    outcomes.attacks++;
+                    if (outcomes.refused == refusedBefore) {
+                        outcomes.attacksAnswered.add(String.join("; ", script.statements()));
+                    }
                 }
             }
         }
@@ -191,6 +220,9 @@ class LeakOracleEndToEndTest {
         final List<String> messages = new ArrayList<>();
         final List<String> internalMessages = new ArrayList<>();
         final Map<String, Integer> refusals = new HashMap<>();
+        final List<String> attacksAnswered = new ArrayList<>();
+        int attacks;
+        int attacksWithRows;
         int passed;
         int refused;
         int failed;
@@ -204,8 +236,16 @@ class LeakOracleEndToEndTest {
 
         @Override
         public String toString() {
-            return "%d statements ran, %d refused by the gate, %d failed in the database; %d scripts returned rows; %d leaks"
-                            .formatted(passed, refused, failed, withRows, leaks.size())
+            return ("%d statements ran, %d refused by the gate, %d failed in the database; %d scripts returned rows; %d leaks;"
+                                    + " %d predicate attacks, %d refused")
+                            .formatted(
+                                    passed,
+                                    refused,
+                                    failed,
+                                    withRows,
+                                    leaks.size(),
+                                    attacks,
+                                    attacks - attacksAnswered.size())
                     + refusals.entrySet().stream()
                             .sorted(Map.Entry.<String, Integer>comparingByValue()
                                     .reversed())

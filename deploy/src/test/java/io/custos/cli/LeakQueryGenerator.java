@@ -11,9 +11,12 @@ import java.util.function.UnaryOperator;
  * subqueries, joins, aggregates, windows and session variables. The same seed gives the same statements, so a failure
  * can be replayed.
  *
- * <p>Each call of {@link #next} gives a script: statements to run in order on one connection (a variable is set by one
+ * <p>Each call of {@link #next} or {@link #nextAttack} gives a script: statements to run in order on one connection (a variable is set by one
  * statement and read by the next). Most statements are valid SQL for the dialect; those that are not end in an error
- * from the database, whose message is checked like any result.
+ * from the database, whose message is checked like any result. Their predicates and orderings use the unclassified keys,
+ * except in the predicate attacks of {@link #nextAttack}: a statement that asks about a classified value one question at a time (a pattern, a
+ * range or a function of the column in WHERE, HAVING or EXISTS, the column in ORDER BY, GROUP BY or a window), which
+ * the gate must refuse for every caller below the column's level.
  */
 final class LeakQueryGenerator {
     enum Dialect {
@@ -26,20 +29,34 @@ final class LeakQueryGenerator {
         NUMBER
     }
 
-    private record Column(String table, String key, String name, Kind kind) {}
+    private record Column(String table, String key, String name, Kind kind, int level) {}
+
+    /**
+     * One script. {@code attackedLevel} is the level of the column a predicate attack asks about, which a caller below
+     * it must see refused; 0 for the other scripts.
+     */
+    record Script(List<String> statements, int attackedLevel) {
+        Script {
+            statements = List.copyOf(statements);
+        }
+
+        static Script of(String... statements) {
+            return new Script(List.of(statements), 0);
+        }
+    }
 
     /** Classified columns of the demo policy, at every level. */
     private static final List<Column> CLASSIFIED = List.of(
-            new Column("customer", "id", "name", Kind.TEXT),
-            new Column("customer", "id", "id_card_no", Kind.TEXT),
-            new Column("customer", "id", "mobile", Kind.TEXT),
-            new Column("customer", "id", "home_address", Kind.TEXT),
-            new Column("customer", "id", "employer", Kind.TEXT),
-            new Column("customer_asset", "customer_id", "property_value", Kind.NUMBER),
-            new Column("customer_asset", "customer_id", "annual_income", Kind.NUMBER),
-            new Column("customer_bank", "customer_id", "account_no", Kind.TEXT),
-            new Column("customer_bank", "customer_id", "credit_card_no", Kind.TEXT),
-            new Column("customer_bank", "customer_id", "investment_summary", Kind.TEXT));
+            new Column("customer", "id", "name", Kind.TEXT, 1),
+            new Column("customer", "id", "id_card_no", Kind.TEXT, 1),
+            new Column("customer", "id", "mobile", Kind.TEXT, 1),
+            new Column("customer", "id", "home_address", Kind.TEXT, 1),
+            new Column("customer", "id", "employer", Kind.TEXT, 1),
+            new Column("customer_asset", "customer_id", "property_value", Kind.NUMBER, 2),
+            new Column("customer_asset", "customer_id", "annual_income", Kind.NUMBER, 2),
+            new Column("customer_bank", "customer_id", "account_no", Kind.TEXT, 3),
+            new Column("customer_bank", "customer_id", "credit_card_no", Kind.TEXT, 3),
+            new Column("customer_bank", "customer_id", "investment_summary", Kind.TEXT, 3));
 
     private static final int CUSTOMERS = 3000;
 
@@ -52,14 +69,29 @@ final class LeakQueryGenerator {
         this.dialect = dialect;
     }
 
-    List<String> next() {
+    Script next() {
         Column column = pick(CLASSIFIED);
         String alias = "s";
         String expression = wrap(alias + "." + column.name(), column.kind(), 1 + random.nextInt(3));
         int first = 1 + random.nextInt(CUSTOMERS - 10);
         String range = alias + "." + column.key() + " BETWEEN " + first + " AND " + (first + random.nextInt(6));
         String from = column.table() + " " + alias;
-        return switch (random.nextInt(16)) {
+        return new Script(leak(random.nextInt(16), column, alias, expression, first, range, from), 0);
+    }
+
+    /** A predicate attack: one statement that asks about a classified value without showing it. */
+    Script nextAttack() {
+        Column column = pick(CLASSIFIED);
+        int first = 1 + random.nextInt(CUSTOMERS - 10);
+        String range = "s." + column.key() + " BETWEEN " + first + " AND " + (first + random.nextInt(6));
+        String from = column.table() + " s";
+        return new Script(List.of(attack(random.nextInt(6), column, from, range)), column.level());
+    }
+
+    /** A statement that tries to carry the value out in its result. */
+    private List<String> leak(
+            int kind, Column column, String alias, String expression, int first, String range, String from) {
+        return switch (kind) {
             case 0 -> List.of("SELECT " + expression + " AS v FROM " + from + " WHERE " + range);
             case 1 -> List.of(
                     "SELECT d.v FROM (SELECT " + expression + " AS v FROM " + from + " WHERE " + range + ") d");
@@ -74,12 +106,14 @@ final class LeakQueryGenerator {
             case 7 -> List.of("SELECT " + alias + "." + column.key() + ", "
                     + window(expression, alias + "." + column.key()) + " FROM " + from + " WHERE " + range);
             case 8 -> variable(expression, from, alias + "." + column.key() + " = " + first);
-            case 9 -> List.of("SELECT " + expression + " AS v, count(*) AS n FROM " + from + " WHERE " + range
-                    + " GROUP BY " + expression + " ORDER BY " + expression);
+            case 9 -> List.of("SELECT " + alias + "." + column.key() + ", max(" + expression
+                    + ") AS v, count(*) AS n FROM "
+                    + from + " WHERE " + range + " GROUP BY " + alias + "." + column.key() + " ORDER BY " + alias + "."
+                    + column.key());
             case 10 -> List.of("SELECT DISTINCT " + expression + " AS v FROM " + from + " WHERE " + range);
-            case 11 -> List.of("SELECT o.id FROM customer o WHERE o.id BETWEEN " + first + " AND " + (first + 5)
-                    + " AND EXISTS (SELECT 1 FROM " + from + " WHERE " + alias + "." + column.key() + " = o.id AND "
-                    + expression + " IS NOT NULL)");
+            case 11 -> List.of("SELECT o.id, (SELECT " + expression + " FROM " + from + " WHERE " + alias + "."
+                    + column.key() + " = o.id) AS v FROM customer o WHERE o.id BETWEEN " + first + " AND " + (first + 5)
+                    + " AND EXISTS (SELECT 1 FROM " + from + " WHERE " + alias + "." + column.key() + " = o.id)");
             case 12 -> List.of("SELECT e.v FROM (SELECT d.v FROM (SELECT " + expression + " AS v FROM " + from
                     + " WHERE " + range + ") d UNION ALL SELECT " + unclassified(column.kind()) + " FROM project p) e");
             case 13 -> List.of("SELECT " + expression + " AS v FROM " + from + " WHERE " + range + " INTERSECT SELECT "
@@ -89,6 +123,37 @@ final class LeakQueryGenerator {
             default -> List.of("SELECT t.id, t.category, " + expression + " AS v FROM service_ticket t JOIN " + from
                     + " ON " + alias + "." + column.key() + " = t.customer_id WHERE t.customer_id BETWEEN " + first
                     + " AND " + (first + 5));
+        };
+    }
+
+    /**
+     * A question about the value that the result does not show but the rows it selects or their order answer: the
+     * column or a function of it in a pattern, a range, an ordering, a grouping or a window.
+     */
+    private String attack(int kind, Column column, String from, String range) {
+        String bare = "s." + column.name();
+        String key = "s." + column.key();
+        String wrapped = random.nextBoolean() ? bare : wrap(bare, column.kind(), 1 + random.nextInt(2));
+        String test = column.kind() == Kind.TEXT
+                ? pick(List.of(
+                        bare + " LIKE '" + (1 + random.nextInt(9)) + "%'",
+                        bare + " > '" + random.nextInt(10) + "'",
+                        "length(" + wrapped + ") > " + random.nextInt(12),
+                        wrapped + " BETWEEN '1' AND '5'"))
+                : pick(List.of(
+                        bare + " > " + random.nextInt(2_000_000),
+                        wrapped + " BETWEEN 0 AND " + random.nextInt(2_000_000),
+                        "(" + wrapped + ") * 2 < " + random.nextInt(4_000_000)));
+        return switch (kind) {
+            case 0 -> "SELECT " + key + " FROM " + from + " WHERE " + range + " AND " + test;
+            case 1 -> "SELECT " + key + " FROM " + from + " WHERE " + range + " ORDER BY " + wrapped + " DESC LIMIT 1";
+            case 2 -> "SELECT count(*) AS n FROM " + from + " WHERE " + range + " GROUP BY " + wrapped;
+            case 3 -> "SELECT " + key + ", row_number() OVER (" + (random.nextBoolean() ? "PARTITION BY " : "ORDER BY ")
+                    + wrapped + ") AS r FROM " + from + " WHERE " + range;
+            case 4 -> "SELECT o.id FROM customer o WHERE o.id BETWEEN 1 AND 50 AND EXISTS (SELECT 1 FROM " + from
+                    + " WHERE " + key + " = o.id AND " + test + ")";
+            default -> "SELECT " + key + " FROM " + from + " WHERE " + range + " GROUP BY " + key + " HAVING max("
+                    + wrapped + ") " + (column.kind() == Kind.TEXT ? "> '1'" : "> 0");
         };
     }
 

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -35,11 +36,14 @@ import org.slf4j.LoggerFactory;
  * <p>Per statement, in order: import and export need the role's import/export right; every verb of the statement
  * needs the role's permission; a caller with full clearance then passes unchanged; a statement that runs SQL given as
  * text is refused, since nothing can see into it; a malformed statement naming a classified table is refused, other
- * malformed statements go to the server to fail; a query goes to the masker, and if the masker cannot analyse it and
- * it names a classified table it is refused; a write with RETURNING from a classified table is refused; a write, or a
- * DDL statement defining something from a query, that reads or tests a table holding columns above the caller's
- * clearance is refused (it would launder them into a place the caller can read, or infer them); everything else
- * passes. A refusal of any statement refuses the whole message.
+ * malformed statements go to the server to fail; EXPLAIN of a statement is decided as that statement (refused when the
+ * caller could not run it); a query goes to the masker, which refuses a predicate or an ordering that a protected
+ * column's filter forbids, and if the masker cannot analyse it and it names a classified table it is refused; a write
+ * with RETURNING from a classified table is refused; a write, or a DDL statement defining something from a query,
+ * that reads or tests a table holding columns above the caller's clearance is refused (it would launder them into a
+ * place the caller can read, or infer them), except an UPDATE or DELETE that only tests its own target's columns,
+ * which the masker analyses: its WHERE follows the filters as a query's does, and a value it assigns from a protected
+ * column is laundering; everything else passes. A refusal of any statement refuses the whole message.
  *
  * <p>MySQL and MariaDB statements take the same steps, with the dialect's own lists: stored programs, {@code CALL} and
  * compound statements are the routines; {@code PREPARE … FROM @var} and {@code sys.execute_prepared_stmt} run text
@@ -110,6 +114,9 @@ public final class StatementGate {
     /** SHOW statements that show other sessions' statements or the rows written to the binary log. */
     private static final Set<String> MYSQL_VALUE_REVEALING_SHOW =
             Set.of("SHOW PROCESSLIST", "SHOW ENGINE", "SHOW BINLOG", "SHOW RELAYLOG", "SHOW EXPLAIN", "SHOW ANALYZE");
+
+    /** The key words of MySQL's EXPLAIN of a statement. */
+    private static final Set<String> MYSQL_EXPLAIN = Set.of("EXPLAIN", "DESCRIBE", "DESC");
 
     /** Statements that read only metadata: no rows of a table, so nothing to mask. */
     private static final Pattern MYSQL_METADATA = Pattern.compile("(?:SHOW|DESCRIBE|DESC|EXPLAIN|HELP)\\b.*");
@@ -259,7 +266,7 @@ public final class StatementGate {
         }
         Decided decided = dialect == Dialect.MYSQL
                 ? decideMySql(statement, caller, (MySqlMode) lexerSettings)
-                : decide(statement, caller);
+                : decide(statement, caller, (Boolean) lexerSettings);
         if (decided.cacheable()) {
             cache.put(key, decided.verdict());
         }
@@ -289,15 +296,64 @@ public final class StatementGate {
             long catalogVersion,
             List<String> searchPath) {}
 
-    private Decided decide(LexedStatement statement, Caller caller) {
+    private Decided decide(LexedStatement statement, Caller caller, boolean standardConformingStrings) {
         Optional<StatementVerdict> screened = screen(statement, caller);
         if (screened.isPresent()) {
             return Decided.of(screened.get());
         }
+        if (explains(statement, Set.of("EXPLAIN"))) {
+            String explained = statement.text().substring(statement.queryOffset());
+            return explain(
+                    statement,
+                    caller,
+                    PostgresLexer.split(explained, standardConformingStrings),
+                    false,
+                    inner -> decide(inner, caller, standardConformingStrings));
+        }
         if (mainVerb(statement) == StatementClass.READ) {
             return mask(statement, caller);
         }
-        return Decided.of(write(statement, caller));
+        return Decided.of(write(statement, caller, false));
+    }
+
+    /** EXPLAIN without ANALYZE: the statement it explains is not run, and its verbs are not the caller's rights. */
+    private static boolean explains(LexedStatement statement, Set<String> keywords) {
+        return statement.queryOffset() > 0
+                && keywords.contains(statement.verbs().get(0).keywords());
+    }
+
+    /**
+     * EXPLAIN of a statement is decided as that statement: refused when the caller could not run it (a plan shows
+     * the rows a predicate would select and the statistics behind it), the statement masked when it would be.
+     * EXPLAIN ANALYZE runs the statement, and the lexer classes it as that statement in the first place.
+     */
+    private static Decided explain(
+            LexedStatement statement,
+            Caller caller,
+            List<LexedStatement> explained,
+            boolean foldCase,
+            Function<LexedStatement, Decided> decide) {
+        if (explained.size() != 1) {
+            return Decided.of(
+                    unanalysable(statement, caller, "EXPLAIN of a statement that could not be read", foldCase));
+        }
+        Decided decided = decide.apply(explained.get(0));
+        StatementVerdict inner = decided.verdict();
+        StatementVerdict verdict =
+                switch (inner.decision()) {
+                    case REFUSED -> refuse(statement, inner.rule(), inner.reason());
+                    case REWRITTEN -> new StatementVerdict(
+                            statement.statementClass(),
+                            statement.normalized(),
+                            statement.digest(),
+                            Decision.REWRITTEN,
+                            statement.text().substring(0, statement.queryOffset()) + inner.sql(),
+                            inner.maskedColumns(),
+                            null,
+                            null);
+                    case ALLOWED -> allow(statement);
+                };
+        return new Decided(verdict, decided.cacheable());
     }
 
     /** The checks that need no analysis: rights, full clearance, and what no analysis could see into. */
@@ -393,6 +449,15 @@ public final class StatementGate {
         Optional<StatementVerdict> screened = screenMySql(statement, caller, mode);
         if (screened.isPresent()) {
             return Decided.of(screened.get());
+        }
+        if (explains(statement, MYSQL_EXPLAIN)) {
+            String explained = statement.text().substring(statement.queryOffset());
+            return explain(
+                    statement,
+                    caller,
+                    MySqlLexer.split(explained, mode),
+                    true,
+                    inner -> decideMySql(inner, caller, mode));
         }
         if (mainVerb(statement) != StatementClass.READ) {
             return Decided.of(write(statement, caller, true));
@@ -566,13 +631,11 @@ public final class StatementGate {
 
     // ---- shared
 
-    /** Statements other than queries, below full clearance. */
-    private static StatementVerdict write(LexedStatement statement, Caller caller) {
-        return write(statement, caller, false);
-    }
-
-    /** {@code foldCase}: table names compare in lower case (MySQL, whose lexer folds every name). */
-    private static StatementVerdict write(LexedStatement statement, Caller caller, boolean foldCase) {
+    /**
+     * Statements other than queries, below full clearance. {@code foldCase}: table names compare in lower case (MySQL,
+     * whose lexer folds every name).
+     */
+    private StatementVerdict write(LexedStatement statement, Caller caller, boolean foldCase) {
         boolean namesClassifiedTable = namesClassifiedTable(statement, caller.classification(), foldCase);
         if (WRITES.contains(statement.statementClass()) && statement.hasReturning() && namesClassifiedTable) {
             return refuse(
@@ -586,6 +649,12 @@ public final class StatementGate {
         boolean definesFromData = mainVerb(statement) == StatementClass.DDL && statement.embedsQuery();
         if (WRITES.contains(mainVerb(statement)) || definesFromData) {
             Optional<String> laundered = launderedSource(statement, caller, foldCase);
+            if (laundered.isPresent() && readsOnlyItsTarget(statement, caller, foldCase)) {
+                Optional<StatementVerdict> analysed = analysedWrite(statement, caller, foldCase);
+                if (analysed.isPresent()) {
+                    return analysed.get();
+                }
+            }
             if (laundered.isPresent()) {
                 return refuse(
                         statement,
@@ -630,6 +699,54 @@ public final class StatementGate {
                 .filter(hiddenColumns::contains)
                 .findFirst()
                 .map(column -> target.get() + "." + column);
+    }
+
+    /**
+     * Whether an UPDATE or DELETE names no table holding columns above the caller's clearance but its own target: then
+     * only the target's columns can be read, and the analysis tells a value assigned from one (laundering) from one
+     * tested in WHERE (a predicate, which the column's filter may permit).
+     */
+    private static boolean readsOnlyItsTarget(LexedStatement statement, Caller caller, boolean foldCase) {
+        StatementClass verb = mainVerb(statement);
+        if (verb != StatementClass.UPDATE && verb != StatementClass.DELETE) {
+            return false;
+        }
+        Set<String> hiddenTables = hiddenRules(caller).stream()
+                .map(rule -> fold(rule.table(), foldCase))
+                .collect(Collectors.toUnmodifiableSet());
+        Optional<String> target = statement.writeTarget().flatMap(chain -> namedTable(chain, hiddenTables));
+        return target.isPresent()
+                && statement.sourceChains().stream()
+                        .map(chain -> namedTable(chain, hiddenTables))
+                        .flatMap(Optional::stream)
+                        .allMatch(target.get()::equals);
+    }
+
+    /**
+     * The analysed verdict on an UPDATE or DELETE that tests or reads its target's protected columns: refused by the
+     * predicate or laundering rule, or allowed; empty when the analysis cannot tell, and the statement is refused as
+     * laundering without it.
+     */
+    private Optional<StatementVerdict> analysedWrite(LexedStatement statement, Caller caller, boolean foldCase) {
+        int offset = statement.queryOffset();
+        String text = statement.text().substring(offset);
+        String calciteText = statement.calciteText().substring(offset);
+        MaskOutcome outcome;
+        try {
+            outcome = foldCase
+                    ? masker.checkWriteMySql(text, calciteText, caller)
+                    : masker.checkWrite(text, calciteText, caller);
+        } catch (RuntimeException e) {
+            log.warn("Analysis of a write failed; refusing it as laundering", e);
+            return Optional.empty();
+        }
+        if (outcome instanceof MaskOutcome.Refused refused) {
+            return Optional.of(refuse(statement, refused.rule(), refused.reason()));
+        }
+        if (outcome instanceof MaskOutcome.Unchanged) {
+            return Optional.of(allow(statement));
+        }
+        return Optional.empty();
     }
 
     private static List<ColumnRule> hiddenRules(Caller caller) {
@@ -688,6 +805,9 @@ public final class StatementGate {
                     rewritten.maskedColumns(),
                     null,
                     null);
+        }
+        if (outcome instanceof MaskOutcome.Refused refused) {
+            return refuse(statement, refused.rule(), refused.reason());
         }
         if (outcome instanceof MaskOutcome.Unanalysable unanalysable) {
             return unanalysable(statement, caller, unanalysable.reason(), foldCase);

@@ -47,11 +47,17 @@ class StatementGateMySqlTest {
                             "contractor",
                             0,
                             Set.of(StatementClass.READ, StatementClass.TRANSACTION, StatementClass.SESSION),
+                            false),
+            "updater",
+                    new Role(
+                            "updater",
+                            0,
+                            Set.of(StatementClass.READ, StatementClass.UPDATE, StatementClass.DELETE),
                             false));
 
     private static final Classification CLASSIFICATION = new Classification(List.of(
             rule("customer", "name", 1, new Mask.Partial(1, 0, "*")),
-            rule("customer", "mobile", 1, new Mask.Partial(3, 4, "*")),
+            rule("customer", "mobile", 1, new Mask.Partial(3, 4, "*"), Filter.EQUALITY),
             rule("customer_asset", "annual_income", 2, new Mask.Null()),
             rule("customer_bank", "account_no", 3, new Mask.Partial(0, 4, "*"))));
 
@@ -462,6 +468,170 @@ class StatementGateMySqlTest {
         assertThat(verdict.sql()).isEqualTo("explain select " + MASKED_MOBILE + " from customer");
     }
 
+    private static final String MOBILE_EQUALITY_ONLY =
+            "custos: customer.mobile (level 1) may only be compared with = or IN in WHERE by role ";
+
+    static Stream<Arguments> predicateDecisions() {
+        return Stream.of(
+                Arguments.of(
+                        "contractor", "select id, name from customer where mobile = ?", Decision.REWRITTEN, null, null),
+                Arguments.of(
+                        "contractor",
+                        "select id from customer where mobile in (?, ?) or mobile <=> ?",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "contractor",
+                        "select id from customer where mobile like '138%'",
+                        Decision.REFUSED,
+                        "predicate",
+                        MOBILE_EQUALITY_ONLY + "contractor"),
+                Arguments.of(
+                        "contractor",
+                        "select id from Customer where MOBILE rlike '^138'",
+                        Decision.REFUSED,
+                        "predicate",
+                        MOBILE_EQUALITY_ONLY + "contractor"),
+                Arguments.of(
+                        "contractor",
+                        "select id from customer where name = 'x'",
+                        Decision.REFUSED,
+                        "predicate",
+                        "custos: customer.name (level 1) may not be used in WHERE by role contractor"),
+                Arguments.of(
+                        "staff",
+                        "select customer_id from customer_asset where annual_income > 100000",
+                        Decision.REFUSED,
+                        "predicate",
+                        "custos: customer_asset.annual_income (level 2) may not be used in WHERE by role staff"),
+                Arguments.of(
+                        "staff",
+                        "select id from customer where name like 'x%' order by mobile",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "contractor",
+                        "select id from customer order by mobile limit 1",
+                        Decision.REFUSED,
+                        "result-shaping",
+                        "custos: customer.mobile (level 1) may not be used in ORDER BY by role contractor"),
+                Arguments.of(
+                        "contractor",
+                        "select name, count(*) from customer group by name with rollup",
+                        Decision.REFUSED,
+                        "result-shaping",
+                        "custos: customer.name (level 1) may not be used in GROUP BY by role contractor"),
+                Arguments.of(
+                        "staff",
+                        "(select customer_id from customer_bank order by account_no limit 1) union (select id from project)",
+                        Decision.REFUSED,
+                        "result-shaping",
+                        "custos: customer_bank.account_no (level 3) may not be used in ORDER BY by role staff"),
+                // EXPLAIN and DESCRIBE of a statement are decided as the statement; ANALYZE runs it.
+                Arguments.of(
+                        "contractor",
+                        "explain select id from customer where mobile like '1%'",
+                        Decision.REFUSED,
+                        "predicate",
+                        MOBILE_EQUALITY_ONLY + "contractor"),
+                Arguments.of(
+                        "contractor",
+                        "describe format=json select id from customer order by name",
+                        Decision.REFUSED,
+                        "result-shaping",
+                        "custos: customer.name (level 1) may not be used in ORDER BY by role contractor"),
+                Arguments.of(
+                        "contractor", "explain select id from customer where mobile = ?", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "contractor",
+                        "explain delete from project",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role contractor may not run DELETE"),
+                Arguments.of(
+                        "staff",
+                        "explain update project set name = 'x' where id = 1",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run UPDATE"),
+                Arguments.of("info_clerk", "explain update project set name = 'x'", Decision.ALLOWED, null, null),
+                Arguments.of("contractor", "explain customer", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "contractor",
+                        "analyze select id from customer where mobile like '1%'",
+                        Decision.REFUSED,
+                        "predicate",
+                        MOBILE_EQUALITY_ONLY + "contractor"),
+                Arguments.of(
+                        "contractor",
+                        "explain analyze select id from customer order by mobile",
+                        Decision.REFUSED,
+                        "result-shaping",
+                        "custos: customer.mobile (level 1) may not be used in ORDER BY by role contractor"),
+                // Writes.
+                Arguments.of(
+                        "updater", "update customer set name = 'x' where mobile = ?", Decision.ALLOWED, null, null),
+                Arguments.of("updater", "delete from Customer where MOBILE in (?, ?)", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "updater",
+                        "update customer set name = 'x' where mobile like '1%'",
+                        Decision.REFUSED,
+                        "predicate",
+                        MOBILE_EQUALITY_ONLY + "updater"),
+                Arguments.of(
+                        "updater",
+                        "delete from customer where name = 'x'",
+                        Decision.REFUSED,
+                        "predicate",
+                        "custos: customer.name (level 1) may not be used in WHERE by role updater"),
+                Arguments.of(
+                        "updater",
+                        "update customer set name = mobile where mobile = ?",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING),
+                Arguments.of(
+                        "info_clerk",
+                        "update customer_bank set bank_name = 'x' where account_no = ?",
+                        Decision.REFUSED,
+                        "predicate",
+                        "custos: customer_bank.account_no (level 3) may not be used in WHERE by role info_clerk"),
+                Arguments.of(
+                        "updater",
+                        "update customer set name = 'x' where mobile = ? order by id limit 1",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING),
+                Arguments.of(
+                        "updater",
+                        "update customer c join project p on p.id = c.id set c.name = 'x' where c.mobile = ?",
+                        Decision.REFUSED,
+                        "laundering",
+                        LAUNDERING));
+    }
+
+    @ParameterizedTest
+    @MethodSource("predicateDecisions")
+    void checkMySql_predicatesAndResultShapingFollowTheFilters(
+            String role, String statement, Decision decision, String rule, String reason) {
+        StatementVerdict only = gate.checkMySql(statement, caller(role), MySqlMode.DEFAULT)
+                .statements()
+                .get(0);
+
+        assertThat(only.decision()).as(only.reason()).isEqualTo(decision);
+        assertThat(only.rule()).isEqualTo(rule);
+        if (reason == null) {
+            assertThat(only.reason()).isNull();
+        } else {
+            assertThat(only.reason()).startsWith(reason);
+        }
+        if (decision == Decision.ALLOWED) {
+            assertThat(only.sql()).isEqualTo(statement);
+        }
+    }
+
     /** MariaDB Connector/J sends every statement with a query timeout as SET STATEMENT max_statement_time=n FOR …. */
     @Test
     void checkMySql_masksTheStatementOfSetStatement() {
@@ -578,7 +748,12 @@ class StatementGateMySqlTest {
         return new CatalogColumn(name, type, textual);
     }
 
+    /** The demo policy's filters: deny, the default, but equality for mobile. */
     private static ColumnRule rule(String table, String column, int level, Mask mask) {
-        return new ColumnRule(DATABASE, table, column, level, mask, Filter.ALLOW);
+        return rule(table, column, level, mask, Filter.DENY);
+    }
+
+    private static ColumnRule rule(String table, String column, int level, Mask mask, Filter filter) {
+        return new ColumnRule(DATABASE, table, column, level, mask, filter);
     }
 }

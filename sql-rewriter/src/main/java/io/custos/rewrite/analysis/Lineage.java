@@ -188,7 +188,7 @@ final class Lineage {
                 || alias.getParserPosition().equals(expression.getParserPosition());
     }
 
-    private static SqlNode withoutImplicitCast(SqlNode node) {
+    static SqlNode withoutImplicitCast(SqlNode node) {
         SqlNode current = node.getKind() == SqlKind.AS && isImplicit(node) ? ((SqlCall) node).operand(0) : node;
         while (current.getKind() == SqlKind.CAST
                 && ((SqlCall) current).operand(1).getParserPosition().getLineNum() == 0) {
@@ -295,7 +295,8 @@ final class Lineage {
         return namespaceOrigins(star.namespace(), star.index());
     }
 
-    private Set<Source> expressionOrigins(SqlNode node, SqlValidatorScope scope) {
+    /** The table columns an expression derives from, resolved in {@code scope}. */
+    Set<Source> expressionOrigins(SqlNode node, SqlValidatorScope scope) {
         Set<Source> sources = new LinkedHashSet<>();
         collectOrigins(node, scope, sources);
         return sources;
@@ -426,6 +427,126 @@ final class Lineage {
         }
         SqlValidatorNamespace inner = validator.getNamespace(((SqlCall) node).operand(0));
         return inner == null || inner == namespace ? null : inner;
+    }
+
+    // ---- uses in comparisons
+
+    /**
+     * How an operand of a comparison uses table columns: {@code compared} holds the columns it is, as they are (a
+     * column reference, through derived tables, CTEs and set operations, or a subquery whose output is one);
+     * {@code computed} those it derives from through any computation.
+     */
+    record Uses(Set<Source> compared, Set<Source> computed) {
+        static final Uses NONE = new Uses(Set.of(), Set.of());
+
+        Uses merge(Uses other) {
+            Set<Source> bare = new LinkedHashSet<>(compared);
+            bare.addAll(other.compared);
+            Set<Source> derived = new LinkedHashSet<>(computed);
+            derived.addAll(other.computed);
+            return new Uses(bare, derived);
+        }
+    }
+
+    /** How {@code operand}, resolved in {@code scope}, uses table columns; casts the validator added are looked through. */
+    Uses uses(SqlNode operand, SqlValidatorScope scope) {
+        SqlNode node = withoutImplicitCast(operand);
+        if (node.getKind() == SqlKind.SCALAR_QUERY) {
+            node = ((SqlCall) node).operand(0);
+        }
+        if (node instanceof SqlIdentifier id && !id.isStar()) {
+            if (scope == null) {
+                throw new LineageException("cannot resolve " + id);
+            }
+            SqlQualified qualified = qualify(id, scope);
+            if (qualified == null) {
+                return Uses.NONE;
+            }
+            if (qualified.suffix().size() != 1) {
+                return new Uses(Set.of(), identifierOrigins(id, scope));
+            }
+            return namespaceUses(qualified.namespace, fieldIndex(qualified));
+        }
+        if (isQuery(node)) {
+            Uses uses = Uses.NONE;
+            int count = validator.getValidatedNodeType(node).getFieldCount();
+            for (int i = 0; i < count; i++) {
+                uses = uses.merge(queryUses(node, i));
+            }
+            return uses;
+        }
+        return new Uses(Set.of(), expressionOrigins(node, scope));
+    }
+
+    private Uses namespaceUses(SqlValidatorNamespace namespace, int index) {
+        if (namespace.getTable() != null) {
+            return new Uses(namespaceOrigins(namespace, index), Set.of());
+        }
+        SqlValidatorNamespace renamed = renamedTable(namespace);
+        return renamed != null ? namespaceUses(renamed, index) : queryUses(definition(namespace), index);
+    }
+
+    private Uses queryUses(SqlNode query, int index) {
+        switch (query.getKind()) {
+            case SELECT -> {
+                SqlSelect select = (SqlSelect) query;
+                if (isWrapper(select)) {
+                    return queryUses(select.getFrom(), index);
+                }
+                Output output = outputs(select).get(index);
+                if (output instanceof StarOutput star) {
+                    return namespaceUses(star.namespace(), star.index());
+                }
+                ExpressionOutput expression = (ExpressionOutput) output;
+                return uses(expression.expression(), expression.scope());
+            }
+            case UNION, INTERSECT, EXCEPT -> {
+                Uses uses = Uses.NONE;
+                for (SqlNode operand : ((SqlCall) query).getOperandList()) {
+                    uses = uses.merge(queryUses(operand, index));
+                }
+                return uses;
+            }
+            case ORDER_BY -> {
+                return queryUses(((SqlOrderBy) query).query, index);
+            }
+            case WITH -> {
+                return queryUses(((SqlWith) query).body, index);
+            }
+            default -> {
+                return new Uses(Set.of(), origins(query, index));
+            }
+        }
+    }
+
+    /**
+     * How the columns named {@code column} of the FROM items in {@code side} of a join are used when the join
+     * equates them with the other side's (USING, NATURAL).
+     */
+    Uses joinColumnUses(SqlNode side, String column) {
+        List<FromItem> items = new ArrayList<>();
+        collectFromItems(side, items);
+        Uses uses = Uses.NONE;
+        for (FromItem item : items) {
+            RelDataTypeField field = item.namespace().getRowType().getField(column, !mysql(), false);
+            if (field != null) {
+                uses = uses.merge(namespaceUses(item.namespace(), field.getIndex()));
+            }
+        }
+        return uses;
+    }
+
+    /** The column names of the FROM items in {@code side} of a join, as the database matches them. */
+    Set<String> joinColumnNames(SqlNode side) {
+        List<FromItem> items = new ArrayList<>();
+        collectFromItems(side, items);
+        Set<String> names = new LinkedHashSet<>();
+        for (FromItem item : items) {
+            for (RelDataTypeField field : item.namespace().getRowType().getFieldList()) {
+                names.add(mysql() ? field.getName().toLowerCase(Locale.ROOT) : field.getName());
+            }
+        }
+        return names;
     }
 
     // ---- declared columns

@@ -17,6 +17,17 @@ public sealed interface MaskOutcome {
         }
     }
 
+    /**
+     * The statement uses a column above the caller's clearance where its policy forbids it (a predicate, an ordering);
+     * {@code rule} names the rule for the audit trail, {@code reason} is the message for the client.
+     */
+    record Refused(String rule, String reason) implements MaskOutcome {
+        public Refused {
+            requireNonNull(rule, "rule is null");
+            requireNonNull(reason, "reason is null");
+        }
+    }
+
     /** The query could not be parsed or resolved; {@code reason} says why, for the client and the audit trail. */
     record Unanalysable(String reason) implements MaskOutcome {
         public Unanalysable {

@@ -29,10 +29,12 @@ import org.apache.calcite.jdbc.CalciteSchema;
 import org.apache.calcite.rel.type.RelDataType;
 import org.apache.calcite.runtime.CalciteException;
 import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlDelete;
 import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlSelect;
+import org.apache.calcite.sql.SqlUpdate;
 import org.apache.calcite.sql.parser.SqlAbstractParserImpl;
 import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
@@ -52,6 +54,9 @@ import org.slf4j.LoggerFactory;
  * column is replaced by its explicit column list. Edits are spliced into the client's text by offset, so literals,
  * placeholders, comments and layout elsewhere stay byte for byte. The wrapped spans that are more than a column
  * reference are parsed once more, on their own, as a check that the positions were read right.
+ *
+ * <p>Before any rewrite, {@link PredicateCheck} looks at where the query uses protected columns other than as outputs:
+ * predicates and orderings follow each column's {@code filter}, and a forbidden use refuses the query.
  *
  * <p>Two dialects: PostgreSQL ({@link #mask}) and MySQL or MariaDB ({@link #maskMySql}). They differ in how names are
  * quoted and matched, how outputs are named (a wrapped output is given the name the client would have seen), which
@@ -186,8 +191,75 @@ public final class QueryMasker {
                 ? new Lineage(validator, current, statement, calciteText)
                 : new Lineage(validator, current);
         try {
+            PredicateCheck.Refusal refusal = new PredicateCheck(validator, lineage, caller, dialect).check(validated);
+            if (refusal != null) {
+                return new MaskOutcome.Refused(refusal.rule(), refusal.reason());
+            }
             return new Rewrite(statement, calciteText, caller, lineage, validator, dialect, backslashEscapes)
                     .run(validated);
+        } catch (LineageException e) {
+            return new MaskOutcome.Unanalysable(e.getMessage());
+        }
+    }
+
+    /**
+     * Checks how an UPDATE or DELETE of one table uses columns above the caller's clearance: its WHERE, with every
+     * subquery in it, follows the predicate rules of a query ({@code WHERE mobile = ?} where the column's filter is
+     * {@code equality}), and no value it assigns may derive from such a column, which would copy it where the caller
+     * can read it. {@link MaskOutcome.Unchanged} when the statement may run as it is; {@link MaskOutcome.Refused}
+     * naming the rule; {@link MaskOutcome.Unanalysable} for anything else (a multi-table form, RETURNING, a clause
+     * Calcite does not read), which the gate refuses as it did before.
+     *
+     * @param statement the client's text of the UPDATE or DELETE
+     * @param calciteText the same prepared by the PostgreSQL lexer for Calcite, offsets unchanged
+     */
+    public MaskOutcome checkWrite(String statement, String calciteText, Caller caller) {
+        return checkWrite(statement, calciteText, caller, Dialect.POSTGRESQL);
+    }
+
+    /** {@link #checkWrite} for MySQL and MariaDB; {@code calciteText} as the MySQL lexer prepared it. */
+    public MaskOutcome checkWriteMySql(String statement, String calciteText, Caller caller) {
+        return checkWrite(statement, calciteText, caller, Dialect.MYSQL);
+    }
+
+    private MaskOutcome checkWrite(String statement, String calciteText, Caller caller, Dialect dialect) {
+        requireNonNull(statement, "statement is null");
+        requireNonNull(calciteText, "calciteText is null");
+        requireNonNull(caller, "caller is null");
+        if (statement.length() != calciteText.length()) {
+            return new MaskOutcome.Unanalysable("the prepared text does not match the statement");
+        }
+        Catalog current = requireNonNull(catalog.get(), "catalog supplied is null");
+        SqlNode parsed;
+        try {
+            parsed = SqlParser.create(calciteText, CalciteSetup.parser(dialect)).parseStmt();
+        } catch (SqlParseException e) {
+            return new MaskOutcome.Unanalysable(firstLine(e.getMessage(), "the statement could not be parsed"));
+        }
+        if (!(parsed instanceof SqlUpdate) && !(parsed instanceof SqlDelete)) {
+            return new MaskOutcome.Unanalysable("not an UPDATE or DELETE");
+        }
+        SqlValidator validator = CalciteSetup.validator(schema(current, dialect), caller.searchPath(), dialect);
+        SqlNode validated;
+        try {
+            validated = validator.validate(parsed);
+        } catch (RuntimeException e) {
+            return new MaskOutcome.Unanalysable(firstLine(e.getMessage(), "the statement could not be validated"));
+        }
+        SqlSelect source = validated instanceof SqlUpdate update
+                ? update.getSourceSelect()
+                : ((SqlDelete) validated).getSourceSelect();
+        if (source == null) {
+            return new MaskOutcome.Unanalysable("the statement could not be validated");
+        }
+        Lineage lineage = dialect == Dialect.MYSQL
+                ? new Lineage(validator, current, statement, calciteText)
+                : new Lineage(validator, current);
+        try {
+            PredicateCheck.Refusal refusal = new PredicateCheck(validator, lineage, caller, dialect).checkWrite(source);
+            return refusal == null
+                    ? new MaskOutcome.Unchanged()
+                    : new MaskOutcome.Refused(refusal.rule(), refusal.reason());
         } catch (LineageException e) {
             return new MaskOutcome.Unanalysable(e.getMessage());
         }
@@ -246,7 +318,7 @@ public final class QueryMasker {
      * The rule of a source column; for MySQL the names match without case, as the server matches them (the catalog
      * spells them as created, the policy as its author wrote them).
      */
-    private static Optional<ColumnRule> rule(Caller caller, Lineage.Source source, Dialect dialect) {
+    static Optional<ColumnRule> rule(Caller caller, Lineage.Source source, Dialect dialect) {
         Optional<ColumnRule> exact = caller.classification().rule(source.schema(), source.table(), source.column());
         if (exact.isPresent() || dialect != Dialect.MYSQL) {
             return exact;

@@ -22,19 +22,29 @@ import java.util.List;
  * -- masked: public.customer.name, public.customer.mobile
  * </pre>
  *
- * <p>Instead of {@code -- expect:}, {@code -- unchanged} or {@code -- unanalysable} (optionally followed by a part of
- * the reason). Lines starting with {@code #} outside SQL are comments.
+ * <p>Instead of {@code -- expect:}, {@code -- unchanged}, {@code -- unanalysable} (optionally followed by a part of
+ * the reason) or {@code -- refused: rule: the start of the reason}. {@code -- filter: allow} before the SQL lets every
+ * classified column be used in predicates and orderings, whatever the sample policy's filter (deny, or equality for
+ * mobile and id_card_no, as in the demo policy). Lines starting with {@code #} outside SQL are comments.
  */
-record MaskCase(String name, int clearance, String sql, Expected expected, String text, List<String> masked) {
+record MaskCase(
+        String name,
+        int clearance,
+        boolean allowFilters,
+        String sql,
+        Expected expected,
+        String text,
+        List<String> masked) {
     enum Expected {
         REWRITTEN,
         UNCHANGED,
-        UNANALYSABLE
+        UNANALYSABLE,
+        REFUSED
     }
 
     @Override
     public String toString() {
-        return name + " (clearance " + clearance + ")";
+        return name + " (clearance " + clearance + (allowFilters ? ", filters allow" : "") + ")";
     }
 
     static List<MaskCase> load(String resource) {
@@ -61,6 +71,17 @@ record MaskCase(String name, int clearance, String sql, Expected expected, Strin
             } else if (line.startsWith("-- clearance:")) {
                 builder.clearance = Integer.parseInt(
                         line.substring("-- clearance:".length()).strip());
+            } else if (line.startsWith("-- filter:")) {
+                String filter = line.substring("-- filter:".length()).strip();
+                if (!filter.equals("allow")) {
+                    throw new IllegalArgumentException("case '" + builder.name + "': unknown filter " + filter);
+                }
+                builder.allowFilters = true;
+            } else if (line.startsWith("-- refused:")) {
+                builder.sql = trimEnd(block);
+                builder.expected = Expected.REFUSED;
+                builder.text = line.substring("-- refused:".length()).strip();
+                block = null;
             } else if (line.startsWith("-- expect:")) {
                 builder.sql = trimEnd(block);
                 builder.expected = Expected.REWRITTEN;
@@ -104,6 +125,7 @@ record MaskCase(String name, int clearance, String sql, Expected expected, Strin
     private static final class Builder {
         private final String name;
         private int clearance;
+        private boolean allowFilters;
         private String sql;
         private Expected expected;
         private String text;
@@ -120,7 +142,7 @@ record MaskCase(String name, int clearance, String sql, Expected expected, Strin
             if (sql == null || expected == null) {
                 throw new IllegalArgumentException("case '" + name + "' has no expectation");
             }
-            return new MaskCase(name, clearance, sql, expected, text == null ? "" : text, masked);
+            return new MaskCase(name, clearance, allowFilters, sql, expected, text == null ? "" : text, masked);
         }
     }
 }

@@ -50,7 +50,7 @@ class MySqlQueryMaskerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void maskMySql_caseFromFile(MaskCase maskCase) {
-        MaskOutcome outcome = mask(maskCase.sql(), maskCase.clearance());
+        MaskOutcome outcome = mask(maskCase);
 
         switch (maskCase.expected()) {
             case UNCHANGED -> assertThat(outcome).isEqualTo(new MaskOutcome.Unchanged());
@@ -67,13 +67,23 @@ class MySqlQueryMaskerTest {
                 assertThat(rewritten.sql()).isEqualTo(maskCase.text());
                 assertThat(rewritten.maskedColumns()).containsExactlyElementsOf(maskCase.masked());
             }
+            case REFUSED -> {
+                assertThat(outcome).isInstanceOf(MaskOutcome.Refused.class);
+                MaskOutcome.Refused refused = (MaskOutcome.Refused) outcome;
+                String expected = maskCase.text();
+                int colon = expected.indexOf(':');
+                assertThat(refused.rule())
+                        .isEqualTo(expected.substring(0, colon).strip());
+                assertThat(refused.reason())
+                        .startsWith(expected.substring(colon + 1).strip());
+            }
         }
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("rewrittenCases")
     void maskMySql_rewrittenSqlParsesAndValidates(MaskCase maskCase) throws Exception {
-        MaskOutcome.Rewritten rewritten = (MaskOutcome.Rewritten) mask(maskCase.sql(), maskCase.clearance());
+        MaskOutcome.Rewritten rewritten = (MaskOutcome.Rewritten) mask(maskCase);
 
         SqlNode parsed = SqlParser.create(MySqlSampleDatabase.prepare(rewritten.sql()), CalciteSetup.MYSQL_PARSER)
                 .parseQuery();
@@ -95,7 +105,7 @@ class MySqlQueryMaskerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rewrittenCases")
     void maskMySql_rewrittenOutputsKeepTheirNames(MaskCase maskCase) throws Exception {
-        MaskOutcome.Rewritten rewritten = (MaskOutcome.Rewritten) mask(maskCase.sql(), maskCase.clearance());
+        MaskOutcome.Rewritten rewritten = (MaskOutcome.Rewritten) mask(maskCase);
         if (CALCITE_CANNOT_VALIDATE.stream().anyMatch(maskCase.name()::contains)) {
             return;
         }
@@ -242,5 +252,12 @@ class MySqlQueryMaskerTest {
     private MaskOutcome mask(String sql, int clearance) {
         return masker.maskMySql(
                 sql, MySqlSampleDatabase.prepare(sql), MySqlSampleDatabase.caller(clearance), MySqlMode.DEFAULT);
+    }
+
+    private MaskOutcome mask(MaskCase maskCase) {
+        Caller caller = maskCase.allowFilters()
+                ? MySqlSampleDatabase.callerAllowingFilters(maskCase.clearance())
+                : MySqlSampleDatabase.caller(maskCase.clearance());
+        return masker.maskMySql(maskCase.sql(), MySqlSampleDatabase.prepare(maskCase.sql()), caller, MySqlMode.DEFAULT);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.custos.policy.Mask;
+import io.custos.rewrite.Caller;
 import io.custos.rewrite.Catalog;
 import io.custos.rewrite.CatalogColumn;
 import io.custos.rewrite.CatalogTable;
@@ -39,7 +40,7 @@ class QueryMaskerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void mask_caseFromFile(MaskCase maskCase) {
-        MaskOutcome outcome = mask(maskCase.sql(), maskCase.clearance());
+        MaskOutcome outcome = mask(maskCase);
 
         switch (maskCase.expected()) {
             case UNCHANGED -> assertThat(outcome).isEqualTo(new MaskOutcome.Unchanged());
@@ -57,6 +58,16 @@ class QueryMaskerTest {
                 assertThat(rewritten.sql()).isEqualTo(maskCase.text());
                 assertThat(rewritten.maskedColumns()).containsExactlyElementsOf(maskCase.masked());
             }
+            case REFUSED -> {
+                assertThat(outcome).isInstanceOf(MaskOutcome.Refused.class);
+                MaskOutcome.Refused refused = (MaskOutcome.Refused) outcome;
+                String expected = maskCase.text();
+                int colon = expected.indexOf(':');
+                assertThat(refused.rule())
+                        .isEqualTo(expected.substring(0, colon).strip());
+                assertThat(refused.reason())
+                        .startsWith(expected.substring(colon + 1).strip());
+            }
         }
     }
 
@@ -67,7 +78,7 @@ class QueryMaskerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rewrittenCases")
     void mask_rewrittenSqlParsesAndValidates(MaskCase maskCase) throws Exception {
-        MaskOutcome.Rewritten rewritten = (MaskOutcome.Rewritten) mask(maskCase.sql(), maskCase.clearance());
+        MaskOutcome.Rewritten rewritten = (MaskOutcome.Rewritten) mask(maskCase);
         String prepared = SampleDatabase.prepare(rewritten.sql());
 
         SqlNode original = SqlParser.create(SampleDatabase.prepare(maskCase.sql()), CalciteSetup.PARSER)
@@ -90,7 +101,7 @@ class QueryMaskerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("rewrittenCases")
     void mask_rewrittenOutputsKeepTheirLabels(MaskCase maskCase) throws Exception {
-        MaskOutcome.Rewritten rewritten = (MaskOutcome.Rewritten) mask(maskCase.sql(), maskCase.clearance());
+        MaskOutcome.Rewritten rewritten = (MaskOutcome.Rewritten) mask(maskCase);
         if (maskCase.name().contains("star over a derived table")) {
             return;
         }
@@ -198,5 +209,12 @@ class QueryMaskerTest {
 
     private MaskOutcome mask(String sql, int clearance) {
         return masker.mask(sql, SampleDatabase.prepare(sql), SampleDatabase.caller(clearance));
+    }
+
+    private MaskOutcome mask(MaskCase maskCase) {
+        Caller caller = maskCase.allowFilters()
+                ? SampleDatabase.callerAllowingFilters(maskCase.clearance())
+                : SampleDatabase.caller(maskCase.clearance());
+        return masker.mask(maskCase.sql(), SampleDatabase.prepare(maskCase.sql()), caller);
     }
 }

@@ -54,10 +54,11 @@ final class SampleDatabase {
                             number("created_at", "timestamp without time zone"))),
             1);
 
+    /** The demo policy's classification: levels, masks, and filters (equality for mobile and id_card_no). */
     static final Classification CLASSIFICATION = new Classification(List.of(
             rule("customer", "name", 1, new Mask.Partial(1, 0, "*")),
-            rule("customer", "id_card_no", 1, new Mask.Partial(6, 4, "*")),
-            rule("customer", "mobile", 1, new Mask.Partial(3, 4, "*")),
+            rule("customer", "id_card_no", 1, new Mask.Partial(6, 4, "*"), Filter.EQUALITY),
+            rule("customer", "mobile", 1, new Mask.Partial(3, 4, "*"), Filter.EQUALITY),
             rule("customer", "home_address", 1, new Mask.Partial(6, 0, "*")),
             rule("customer", "employer", 1, new Mask.Full("***")),
             rule("customer_asset", "property_value", 2, new Mask.Null()),
@@ -75,6 +76,16 @@ final class SampleDatabase {
     static Caller caller(int clearance, List<String> searchPath) {
         Role role = new Role("role" + clearance, clearance, Set.of(StatementClass.values()), false);
         return new Caller("user" + clearance, role, CLASSIFICATION, "test-1", searchPath);
+    }
+
+    /** A caller under the same classification with every filter {@code allow}. */
+    static Caller callerAllowingFilters(int clearance) {
+        Role role = new Role("role" + clearance, clearance, Set.of(StatementClass.values()), false);
+        Classification allowing = new Classification(CLASSIFICATION.rules().stream()
+                .map(rule -> new ColumnRule(
+                        rule.schema(), rule.table(), rule.column(), rule.level(), rule.mask(), Filter.ALLOW))
+                .toList());
+        return new Caller("user" + clearance, role, allowing, "test-1", List.of("public"));
     }
 
     /**
@@ -135,7 +146,12 @@ final class SampleDatabase {
         return new CatalogColumn(name, type, false);
     }
 
+    /** The demo policy's filter: deny, the default. */
     private static ColumnRule rule(String table, String column, int level, Mask mask) {
-        return new ColumnRule("public", table, column, level, mask, Filter.ALLOW);
+        return rule(table, column, level, mask, Filter.DENY);
+    }
+
+    private static ColumnRule rule(String table, String column, int level, Mask mask, Filter filter) {
+        return new ColumnRule("public", table, column, level, mask, filter);
     }
 }
