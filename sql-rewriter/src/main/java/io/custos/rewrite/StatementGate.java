@@ -35,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * <p>Per statement, in order: import and export need the role's import/export right; every verb of the statement
  * needs the role's permission; a caller with full clearance then passes unchanged; a statement that runs SQL given as
  * text is refused, since nothing can see into it; a malformed statement naming a classified table is refused, other
- * malformed statements go to the server to fail; a query goes to the masker, and if the masker cannot analyse it and
- * it names a classified table it is refused; a write with RETURNING from a classified table is refused; a write, or a
- * DDL statement defining something from a query, that reads or tests a table holding columns above the caller's
- * clearance is refused (it would launder them into a place the caller can read, or infer them); everything else
- * passes. A refusal of any statement refuses the whole message.
+ * malformed statements go to the server to fail; {@code EXPLAIN} of a statement other than a query needs that
+ * statement's rights; a query goes to the masker, and if the masker cannot analyse it and it names a classified table
+ * it is refused; a write with RETURNING from a table holding columns above the caller's clearance is refused; a write,
+ * or a DDL statement or {@code SELECT … INTO} defining something from a query, that reads or tests a table holding
+ * columns above the caller's clearance is refused (it would launder them into a place the caller can read, or infer
+ * them); everything else passes. A refusal of any statement refuses the whole message.
  *
  * <p>MySQL and MariaDB statements take the same steps, with the dialect's own lists: stored programs, {@code CALL} and
  * compound statements are the routines; {@code PREPARE … FROM @var} and {@code sys.execute_prepared_stmt} run text
@@ -259,7 +260,7 @@ public final class StatementGate {
         }
         Decided decided = dialect == Dialect.MYSQL
                 ? decideMySql(statement, caller, (MySqlMode) lexerSettings)
-                : decide(statement, caller);
+                : decide(statement, caller, (Boolean) lexerSettings);
         if (decided.cacheable()) {
             cache.put(key, decided.verdict());
         }
@@ -289,15 +290,48 @@ public final class StatementGate {
             long catalogVersion,
             List<String> searchPath) {}
 
-    private Decided decide(LexedStatement statement, Caller caller) {
+    private Decided decide(LexedStatement statement, Caller caller, boolean standardConformingStrings) {
         Optional<StatementVerdict> screened = screen(statement, caller);
         if (screened.isPresent()) {
             return Decided.of(screened.get());
         }
-        if (mainVerb(statement) == StatementClass.READ) {
+        Optional<StatementVerdict> explained = explained(statement, caller, standardConformingStrings);
+        if (explained.isPresent()) {
+            return Decided.of(explained.get());
+        }
+        if (mainVerb(statement) == StatementClass.READ && !createsTable(statement)) {
             return mask(statement, caller);
         }
         return Decided.of(write(statement, caller));
+    }
+
+    /**
+     * {@code EXPLAIN} without ANALYZE of a statement other than a query: refused as the statement itself would be for
+     * lack of a right, else allowed, since the statement does not run and its plan shows no values. Empty for other
+     * statements, and for EXPLAIN of a query, which is analysed as the query.
+     */
+    private Optional<StatementVerdict> explained(
+            LexedStatement statement, Caller caller, boolean standardConformingStrings) {
+        if (!statement.verbs().get(0).keywords().equals("EXPLAIN") || statement.queryOffset() == 0) {
+            return Optional.empty();
+        }
+        List<LexedStatement> inner =
+                PostgresLexer.split(statement.text().substring(statement.queryOffset()), standardConformingStrings);
+        if (inner.size() != 1) {
+            return Optional.empty();
+        }
+        Optional<StatementVerdict> refused = rights(inner.get(0), caller)
+                .filter(verdict -> verdict.decision() == Decision.REFUSED)
+                .map(verdict -> refuse(statement, verdict.rule(), verdict.reason()));
+        if (refused.isPresent()) {
+            return refused;
+        }
+        return mainVerb(inner.get(0)) == StatementClass.READ ? Optional.empty() : Optional.of(allow(statement));
+    }
+
+    /** {@code SELECT … INTO}, a query that creates a table from its rows. */
+    private static boolean createsTable(LexedStatement statement) {
+        return statement.verbs().stream().anyMatch(verb -> verb.statementClass() == StatementClass.DDL);
     }
 
     /** The checks that need no analysis: rights, full clearance, and what no analysis could see into. */
@@ -574,16 +608,20 @@ public final class StatementGate {
     /** {@code foldCase}: table names compare in lower case (MySQL, whose lexer folds every name). */
     private static StatementVerdict write(LexedStatement statement, Caller caller, boolean foldCase) {
         boolean namesClassifiedTable = namesClassifiedTable(statement, caller.classification(), foldCase);
-        if (WRITES.contains(statement.statementClass()) && statement.hasReturning() && namesClassifiedTable) {
+        if (WRITES.contains(statement.statementClass())
+                && statement.hasReturning()
+                && namesTable(statement, hiddenTables(caller, foldCase))) {
+            // RETURNING is not analysed: refused when it could name a column the caller may not see.
             return refuse(
                     statement,
                     "returning",
-                    "custos: RETURNING from a table with classified columns is not allowed below full clearance");
+                    "custos: RETURNING from a table with columns above the caller's clearance is not allowed");
         }
         if (statement.statementClass() == StatementClass.IMPORT_EXPORT && namesClassifiedTable) {
             return refuseUnanalysable(statement, "COPY would export classified columns unmasked");
         }
-        boolean definesFromData = mainVerb(statement) == StatementClass.DDL && statement.embedsQuery();
+        boolean definesFromData =
+                (mainVerb(statement) == StatementClass.DDL || createsTable(statement)) && statement.embedsQuery();
         if (WRITES.contains(mainVerb(statement)) || definesFromData) {
             Optional<String> laundered = launderedSource(statement, caller, foldCase);
             if (laundered.isPresent()) {
@@ -630,6 +668,12 @@ public final class StatementGate {
                 .filter(hiddenColumns::contains)
                 .findFirst()
                 .map(column -> target.get() + "." + column);
+    }
+
+    private static Set<String> hiddenTables(Caller caller, boolean foldCase) {
+        return hiddenRules(caller).stream()
+                .map(rule -> fold(rule.table(), foldCase))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     private static List<ColumnRule> hiddenRules(Caller caller) {
