@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -48,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * column statistics, and {@code SHOW PROCESSLIST}, {@code SHOW ENGINE} and the binary log, are reserved to full
  * clearance. Two more side channels are closed below full clearance when the statement names a table holding columns
  * above the caller's clearance: a user variable assigned in a query or from one ({@code @v := expr},
- * {@code SELECT … INTO @v}, {@code SET @v = (SELECT …)}), which a later statement reads unmasked, and functions whose
- * error messages quote their argument. {@code DO expr} evaluates expressions for their effects and is refused when it
+ * {@code SET @v = (SELECT …)}), which a later statement reads unmasked, and functions whose error messages quote their
+ * argument; {@code SELECT … INTO @v} is refused when an output it stores would have been masked. {@code DO expr} evaluates expressions for their effects and is refused when it
  * names a table with classified columns. SHOW, DESCRIBE and HELP read metadata and pass. Table names compare without
  * case. Timing ({@code SLEEP}, {@code BENCHMARK}) and lock names ({@code GET_LOCK}) remain open channels, as timing
  * does in PostgreSQL.
@@ -154,6 +155,9 @@ public final class StatementGate {
 
     private static final Set<String> SYSTEM_SCHEMAS =
             Set.of("information_schema", "pg_catalog", "mysql", "performance_schema", "sys");
+
+    /** The key words of a statement that shows another statement's plan ({@code DESCRIBE} is EXPLAIN in MySQL). */
+    private static final Set<String> EXPLAIN = Set.of("EXPLAIN", "DESCRIBE", "DESC");
 
     private static final Pattern MYSQL_KILL = Pattern.compile("\\bKILL\\b", Pattern.CASE_INSENSITIVE);
 
@@ -295,7 +299,8 @@ public final class StatementGate {
         if (screened.isPresent()) {
             return Decided.of(screened.get());
         }
-        Optional<StatementVerdict> explained = explained(statement, caller, standardConformingStrings);
+        Optional<StatementVerdict> explained =
+                explained(statement, caller, text -> PostgresLexer.split(text, standardConformingStrings));
         if (explained.isPresent()) {
             return Decided.of(explained.get());
         }
@@ -311,12 +316,11 @@ public final class StatementGate {
      * statements, and for EXPLAIN of a query, which is analysed as the query.
      */
     private Optional<StatementVerdict> explained(
-            LexedStatement statement, Caller caller, boolean standardConformingStrings) {
-        if (!statement.verbs().get(0).keywords().equals("EXPLAIN") || statement.queryOffset() == 0) {
+            LexedStatement statement, Caller caller, Function<String, List<LexedStatement>> lexer) {
+        if (!EXPLAIN.contains(statement.verbs().get(0).keywords()) || statement.queryOffset() == 0) {
             return Optional.empty();
         }
-        List<LexedStatement> inner =
-                PostgresLexer.split(statement.text().substring(statement.queryOffset()), standardConformingStrings);
+        List<LexedStatement> inner = lexer.apply(statement.text().substring(statement.queryOffset()));
         if (inner.size() != 1) {
             return Optional.empty();
         }
@@ -428,6 +432,10 @@ public final class StatementGate {
         if (screened.isPresent()) {
             return Decided.of(screened.get());
         }
+        Optional<StatementVerdict> explained = explained(statement, caller, text -> MySqlLexer.split(text, mode));
+        if (explained.isPresent()) {
+            return Decided.of(explained.get());
+        }
         if (mainVerb(statement) != StatementClass.READ) {
             return Decided.of(write(statement, caller, true));
         }
@@ -531,9 +539,7 @@ public final class StatementGate {
         }
         MySqlSideChannels channels = MySqlSideChannels.of(statement.text(), mode);
         boolean setFromQuery = statement.verbs().get(0).keywords().equals("SET") && statement.embedsQuery();
-        boolean intoVariables =
-                statement.verbs().stream().anyMatch(verb -> verb.keywords().equals("SELECT INTO"));
-        if (channels.assignsUserVariable() || setFromQuery || intoVariables) {
+        if (channels.assignsUserVariable() || setFromQuery) {
             return Optional.of(refuse(
                     statement,
                     "laundering",
@@ -595,7 +601,18 @@ public final class StatementGate {
             log.warn("Analysis failed; treating the statement as unanalysable", e);
             return new Decided(unanalysable(statement, caller, "analysis failed", true), false);
         }
+        if (outcome instanceof MaskOutcome.Rewritten && intoVariables(statement)) {
+            // SELECT … INTO @v: a variable keeps the value for later statements, where no mask reaches it.
+            return Decided.of(refuse(
+                    statement,
+                    "laundering",
+                    "custos: statement may copy classified data above the caller's clearance into a variable"));
+        }
         return Decided.of(afterMasking(statement, caller, outcome, true));
+    }
+
+    private static boolean intoVariables(LexedStatement statement) {
+        return statement.verbs().stream().anyMatch(verb -> verb.keywords().equals("SELECT INTO"));
     }
 
     // ---- shared
