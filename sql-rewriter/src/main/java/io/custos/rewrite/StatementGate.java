@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * column statistics, and {@code SHOW PROCESSLIST}, {@code SHOW ENGINE} and the binary log, are reserved to full
  * clearance. Two more side channels are closed below full clearance when the statement names a table holding columns
  * above the caller's clearance: a user variable assigned in a query or from one ({@code @v := expr},
- * {@code SELECT … INTO @v}, {@code SET @v = (SELECT …)}), which a later statement reads unmasked, and functions whose
- * error messages quote their argument. {@code DO expr} evaluates expressions for their effects and is refused when it
+ * {@code SET @v = (SELECT …)}), which a later statement reads unmasked, and functions whose error messages quote their
+ * argument; {@code SELECT … INTO @v} is refused when an output it stores would have been masked. {@code DO expr} evaluates expressions for their effects and is refused when it
  * names a table with classified columns. SHOW, DESCRIBE and HELP read metadata and pass. Table names compare without
  * case. Timing ({@code SLEEP}, {@code BENCHMARK}) and lock names ({@code GET_LOCK}) remain open channels, as timing
  * does in PostgreSQL.
@@ -310,7 +310,7 @@ public final class StatementGate {
                     false,
                     inner -> decide(inner, caller, standardConformingStrings));
         }
-        if (mainVerb(statement) == StatementClass.READ) {
+        if (mainVerb(statement) == StatementClass.READ && !createsTable(statement)) {
             return mask(statement, caller);
         }
         return Decided.of(write(statement, caller, false));
@@ -354,6 +354,11 @@ public final class StatementGate {
                     case ALLOWED -> allow(statement);
                 };
         return new Decided(verdict, decided.cacheable());
+    }
+
+    /** {@code SELECT … INTO}, a query that creates a table from its rows. */
+    private static boolean createsTable(LexedStatement statement) {
+        return statement.verbs().stream().anyMatch(verb -> verb.statementClass() == StatementClass.DDL);
     }
 
     /** The checks that need no analysis: rights, full clearance, and what no analysis could see into. */
@@ -562,9 +567,7 @@ public final class StatementGate {
         }
         MySqlSideChannels channels = MySqlSideChannels.of(statement.text(), mode);
         boolean setFromQuery = statement.verbs().get(0).keywords().equals("SET") && statement.embedsQuery();
-        boolean intoVariables =
-                statement.verbs().stream().anyMatch(verb -> verb.keywords().equals("SELECT INTO"));
-        if (channels.assignsUserVariable() || setFromQuery || intoVariables) {
+        if (channels.assignsUserVariable() || setFromQuery) {
             return Optional.of(refuse(
                     statement,
                     "laundering",
@@ -626,7 +629,18 @@ public final class StatementGate {
             log.warn("Analysis failed; treating the statement as unanalysable", e);
             return new Decided(unanalysable(statement, caller, "analysis failed", true), false);
         }
+        if (outcome instanceof MaskOutcome.Rewritten && intoVariables(statement)) {
+            // SELECT … INTO @v: a variable keeps the value for later statements, where no mask reaches it.
+            return Decided.of(refuse(
+                    statement,
+                    "laundering",
+                    "custos: statement may copy classified data above the caller's clearance into a variable"));
+        }
         return Decided.of(afterMasking(statement, caller, outcome, true));
+    }
+
+    private static boolean intoVariables(LexedStatement statement) {
+        return statement.verbs().stream().anyMatch(verb -> verb.keywords().equals("SELECT INTO"));
     }
 
     // ---- shared
@@ -637,16 +651,20 @@ public final class StatementGate {
      */
     private StatementVerdict write(LexedStatement statement, Caller caller, boolean foldCase) {
         boolean namesClassifiedTable = namesClassifiedTable(statement, caller.classification(), foldCase);
-        if (WRITES.contains(statement.statementClass()) && statement.hasReturning() && namesClassifiedTable) {
+        if (WRITES.contains(statement.statementClass())
+                && statement.hasReturning()
+                && namesTable(statement, hiddenTables(caller, foldCase))) {
+            // RETURNING is not analysed: refused when it could name a column the caller may not see.
             return refuse(
                     statement,
                     "returning",
-                    "custos: RETURNING from a table with classified columns is not allowed below full clearance");
+                    "custos: RETURNING from a table with columns above the caller's clearance is not allowed");
         }
         if (statement.statementClass() == StatementClass.IMPORT_EXPORT && namesClassifiedTable) {
             return refuseUnanalysable(statement, "COPY would export classified columns unmasked");
         }
-        boolean definesFromData = mainVerb(statement) == StatementClass.DDL && statement.embedsQuery();
+        boolean definesFromData =
+                (mainVerb(statement) == StatementClass.DDL || createsTable(statement)) && statement.embedsQuery();
         if (WRITES.contains(mainVerb(statement)) || definesFromData) {
             Optional<String> laundered = launderedSource(statement, caller, foldCase);
             if (laundered.isPresent() && readsOnlyItsTarget(statement, caller, foldCase)) {
@@ -747,6 +765,12 @@ public final class StatementGate {
             return Optional.of(allow(statement));
         }
         return Optional.empty();
+    }
+
+    private static Set<String> hiddenTables(Caller caller, boolean foldCase) {
+        return hiddenRules(caller).stream()
+                .map(rule -> fold(rule.table(), foldCase))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     private static List<ColumnRule> hiddenRules(Caller caller) {

@@ -186,6 +186,28 @@ class StatementGateMySqlTest {
                         "unanalysable",
                         UNANALYSABLE + "PREPARE FROM @var runs SQL given as text"),
                 Arguments.of(
+                        "info_clerk",
+                        "execute immediate concat('select account_no from customer_', 'bank')",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "EXECUTE IMMEDIATE runs SQL given as text"),
+                Arguments.of(
+                        "info_clerk",
+                        "EXECUTE IMMEDIATE 'select 1'",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "EXECUTE IMMEDIATE runs SQL given as text"),
+                Arguments.of("it_engineer", "execute immediate 'select 1'", Decision.ALLOWED, null, null),
+                // EXPLAIN of a statement other than a query needs that statement's rights.
+                Arguments.of(
+                        "staff",
+                        "explain update customer set name = 'x'",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run UPDATE"),
+                Arguments.of("info_clerk", "explain update customer set name = 'x'", Decision.ALLOWED, null, null),
+                Arguments.of("info_clerk", "execute s", Decision.ALLOWED, null, null),
+                Arguments.of(
                         "staff",
                         "select sys.execute_prepared_stmt('select 1')",
                         Decision.REFUSED,
@@ -213,9 +235,15 @@ class StatementGateMySqlTest {
                 Arguments.of(
                         "staff",
                         "insert into customer (id, name) values (1, 'x') returning mobile",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "staff",
+                        "insert into customer_bank (customer_id) values (1) returning customer_id",
                         Decision.REFUSED,
                         "returning",
-                        "custos: RETURNING from a table with classified columns is not allowed below full clearance"),
+                        "custos: RETURNING from a table with columns above the caller's clearance is not allowed"),
                 Arguments.of("staff", "insert into project (id) values (1) returning id", Decision.ALLOWED, null, null),
                 // Writes that would launder or test what the caller may not see.
                 Arguments.of(
@@ -265,6 +293,15 @@ class StatementGateMySqlTest {
                 Arguments.of(
                         "contractor",
                         "select name into @n from customer limit 1",
+                        Decision.REFUSED,
+                        "laundering",
+                        VARIABLE),
+                Arguments.of(
+                        "contractor", "select id into @i from customer where id = 1", Decision.ALLOWED, null, null),
+                Arguments.of("contractor", "select count(mobile) from customer into @c", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "contractor",
+                        "select id, upper(name) into @i, @n from customer where id = 1",
                         Decision.REFUSED,
                         "laundering",
                         VARIABLE),

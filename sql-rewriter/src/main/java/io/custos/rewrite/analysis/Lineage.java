@@ -38,6 +38,7 @@ import org.apache.calcite.sql.validate.SqlValidatorImpl;
 import org.apache.calcite.sql.validate.SqlValidatorNamespace;
 import org.apache.calcite.sql.validate.SqlValidatorScope;
 import org.apache.calcite.sql.validate.SqlValidatorTable;
+import org.apache.calcite.util.Util;
 
 /**
  * Lineage and output names over a validated tree. Each output of a query is traced to the table columns it derives
@@ -335,7 +336,9 @@ final class Lineage {
         if (node instanceof SqlCall call) {
             boolean count = call.getKind() == SqlKind.COUNT;
             for (SqlNode operand : call.getOperandList()) {
-                if (count && operand instanceof SqlIdentifier id && id.isStar()) {
+                if (count && operand instanceof SqlIdentifier) {
+                    // COUNT of a column, DISTINCT or not, says how many values there are, not what they are; an
+                    // expression inside COUNT is traced, since it may test the values.
                     continue;
                 }
                 collectOrigins(operand, scope, sources);
@@ -380,6 +383,13 @@ final class Lineage {
         }
         if (qualified.namespace == null) {
             throw new LineageException("cannot resolve " + id);
+        }
+        if (qualified.suffix().isEmpty() && id.names.size() >= 3) {
+            // Calcite resolves schema.table.column with every part in the prefix, as if it named the whole row.
+            RelDataTypeField field = qualified.namespace.getRowType().getField(Util.last(id.names), !mysql(), false);
+            if (field != null) {
+                return SqlQualified.create(scope, id.names.size() - 1, qualified.namespace, id);
+            }
         }
         return qualified;
     }

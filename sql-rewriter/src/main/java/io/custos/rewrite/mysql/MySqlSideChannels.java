@@ -11,10 +11,11 @@ import java.util.Set;
 
 /**
  * Ways a MySQL statement carries values out of itself where no mask of its result reaches them, as the gate needs to
- * know them: a user variable assigned inside a query ({@code @v := expr}) or from its result ({@code INTO @v}), and
- * functions whose error messages quote their argument.
+ * know them: a user variable assigned inside a query ({@code @v := expr}), and functions whose error messages quote
+ * their argument. A variable assigned from the result ({@code INTO @v}) is the statement's verb {@code SELECT INTO}:
+ * what it stores is what the result would show, so the gate decides it on the masker's analysis.
  *
- * @param assignsUserVariable whether the statement assigns a user variable with {@code :=} or {@code INTO @v}
+ * @param assignsUserVariable whether the statement assigns a user variable with {@code :=}, anywhere in it
  * @param valueEchoingFunction the first called function whose error message quotes its argument
  *     ({@code extractvalue}, {@code updatexml}: an XPath error shows the text it could not read)
  */
@@ -38,8 +39,6 @@ public record MySqlSideChannels(boolean assignsUserVariable, Optional<String> va
             MySqlToken token = significant.get(index);
             MySqlToken next = significant.get(index + 1);
             if (isUserVariable(token) && next.isOperator(":=")) {
-                assigns = true;
-            } else if (token.isWord("into") && isUserVariable(next)) {
                 assigns = true;
             } else if (echoing.isEmpty()
                     && token.isIdentifier()

@@ -258,6 +258,7 @@ final class MySqlStatementAnalyzer {
                 // HANDLER … READ returns a table's rows without a SELECT: a read no analysis can follow.
             case "handler" -> Shape.of(StatementClass.READ, keywords, index);
             case "prepare" -> prepare(index, to);
+            case "execute" -> isWord(index + 1, to, "immediate") ? executeImmediate(index) : simple(word, index, to);
             case "deallocate" -> Shape.of(StatementClass.SESSION, "DEALLOCATE PREPARE", index);
             case "drop" -> isWord(index + 1, to, "prepare")
                     ? Shape.of(StatementClass.SESSION, "DEALLOCATE PREPARE", index)
@@ -510,6 +511,12 @@ final class MySqlStatementAnalyzer {
         }
         LexedStatement inner = statements.get(0);
         return new Shape(inner.verbs(), index, index, inner.malformed(), Optional.of(inner), Optional.empty());
+    }
+
+    /** MariaDB's {@code EXECUTE IMMEDIATE expression} runs the text the expression evaluates to, out of sight. */
+    private static Shape executeImmediate(int index) {
+        Shape shape = Shape.of(StatementClass.OTHER, "EXECUTE IMMEDIATE", index);
+        return new Shape(shape.verbs(), index, index, false, Optional.empty(), Optional.of("EXECUTE IMMEDIATE"));
     }
 
     /** {@code SET GLOBAL} and {@code SET PERSIST} change the server, not the session. */

@@ -113,11 +113,15 @@ public final class PostgresLexer {
     /**
      * The message as Calcite should read it, offsets unchanged: comments become spaces; string constants of every
      * kind become a plain {@code '…'} of blanks at the same opening and closing positions; {@code $n} becomes
-     * {@code ?}; a {@code U&"…"} name becomes the plain quoted name it denotes, padded with spaces. Line breaks are
-     * kept everywhere, so that line and column positions agree too.
+     * {@code ?}; a {@code U&"…"} name becomes the plain quoted name it denotes, padded with spaces; locking clauses
+     * ({@code FOR UPDATE}, {@code FOR NO KEY UPDATE}, {@code FOR SHARE}, {@code FOR KEY SHARE}, with {@code OF …},
+     * {@code NOWAIT} or {@code SKIP LOCKED}), which Calcite does not parse and which change no output, become spaces.
+     * Line breaks are kept everywhere, so that line and column positions agree too.
      */
     static char[] calciteText(String message, List<PostgresToken> tokens) {
         char[] text = message.toCharArray();
+        blankLockingClauses(
+                text, tokens.stream().filter(PostgresToken::significant).toList());
         for (PostgresToken token : tokens) {
             switch (token.kind()) {
                 case COMMENT -> blank(text, token.start(), token.end());
@@ -137,6 +141,54 @@ public final class PostgresLexer {
             }
         }
         return text;
+    }
+
+    private static void blankLockingClauses(char[] text, List<PostgresToken> significant) {
+        for (int index = 0; index < significant.size(); index++) {
+            if (!significant.get(index).isWord("for")) {
+                continue;
+            }
+            int end = lockStrength(significant, index + 1);
+            if (end < 0) {
+                continue;
+            }
+            if (isWord(significant, end, "of")) {
+                end++;
+                while (end < significant.size()
+                        && (significant.get(end).isIdentifier()
+                                || significant.get(end).isPunctuation(".")
+                                || significant.get(end).isPunctuation(","))) {
+                    end++;
+                }
+            }
+            if (isWord(significant, end, "nowait")) {
+                end++;
+            } else if (isWord(significant, end, "skip") && isWord(significant, end + 1, "locked")) {
+                end += 2;
+            }
+            blank(text, significant.get(index).start(), significant.get(end - 1).end());
+            index = end - 1;
+        }
+    }
+
+    /** The index after {@code UPDATE}, {@code NO KEY UPDATE}, {@code SHARE} or {@code KEY SHARE}; -1 if none. */
+    private static int lockStrength(List<PostgresToken> significant, int index) {
+        if (isWord(significant, index, "update") || isWord(significant, index, "share")) {
+            return index + 1;
+        }
+        if (isWord(significant, index, "key") && isWord(significant, index + 1, "share")) {
+            return index + 2;
+        }
+        if (isWord(significant, index, "no")
+                && isWord(significant, index + 1, "key")
+                && isWord(significant, index + 2, "update")) {
+            return index + 3;
+        }
+        return -1;
+    }
+
+    private static boolean isWord(List<PostgresToken> tokens, int index, String word) {
+        return index < tokens.size() && tokens.get(index).isWord(word);
     }
 
     private static void plainQuotedName(char[] text, PostgresToken token) {

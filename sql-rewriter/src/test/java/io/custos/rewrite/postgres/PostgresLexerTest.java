@@ -347,7 +347,15 @@ class PostgresLexerTest {
                         "select U&\"d!0061ta\" UESCAPE '!' from t", "select \"data\"" + " ".repeat(18) + " from t"),
                 Arguments.of(
                         "select \"Customer\".name from \"Customer\"", "select \"Customer\".name from \"Customer\""),
-                Arguments.of("select a::text || 'x' from t where b = ?", "select a::text || ' ' from t where b = ?"));
+                Arguments.of("select a::text || 'x' from t where b = ?", "select a::text || ' ' from t where b = ?"),
+                // Locking clauses, as ORMs send them for pessimistic locks.
+                Arguments.of("select a from t for update", "select a from t" + " ".repeat(11)),
+                Arguments.of("select a from t for no key update nowait", "select a from t" + " ".repeat(25)),
+                Arguments.of("select a from t x for share of x skip locked", "select a from t x" + " ".repeat(27)),
+                Arguments.of("select a from t for key share for update of t, u", "select a from t" + " ".repeat(33)),
+                Arguments.of("(select a from t for update) limit 1", "(select a from t           ) limit 1"),
+                Arguments.of("select substring(a from 1 for 2) from t", "select substring(a from 1 for 2) from t"),
+                Arguments.of("declare c cursor for select a from t", "declare c cursor for select a from t"));
     }
 
     @ParameterizedTest
