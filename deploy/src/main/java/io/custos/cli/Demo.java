@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.custos.cli.demo.EmbeddedMariaDb;
 import io.custos.cli.demo.EmbeddedPostgres;
 import io.custos.cli.demo.SampleData;
-import io.custos.policy.AuditSettings;
 import io.custos.policy.Backend;
 import io.custos.policy.Listener;
 import io.custos.policy.MySqlNativeVerifier;
@@ -22,6 +21,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -40,6 +40,17 @@ final class Demo {
     static final String DEMO_PASSWORD = "custos-demo";
     static final String POLICY_RESOURCE = "/io/custos/cli/demo-policy.yaml";
     static final String POLICY_SOURCE_NAME = "demo-policy.yaml";
+
+    /**
+     * The key that seals the demo's audit trail. A DEMO KEY, published in this source: anyone can forge a trail
+     * sealed with it. A real deployment creates its own with {@code custos audit new-key} and keeps it out of reach of
+     * whoever can write the trail.
+     */
+    static final String DEMO_AUDIT_KEY = "custos-demo-audit-key-DEMO-ONLY-never-use-in-production";
+
+    /** Where the demo leaves its audit key, next to the trail, so that {@code custos audit verify} can check it. */
+    static final String DEMO_KEY_FILE = "custos-demo-audit.key";
+
     private static final List<String> FEATURED_USERS = List.of("it_admin", "clerk", "staff", "contractor");
 
     private final Policy policy;
@@ -160,7 +171,24 @@ final class Demo {
                 backends,
                 listeners,
                 policy.classification(),
-                new AuditSettings(auditFile));
+                policy.audit().withFile(auditFile).withKey(new SecretSource.Given(DEMO_AUDIT_KEY)));
+    }
+
+    /** Where the demo leaves its key for a trail in {@code auditFile}. */
+    static Path keyFile(Path auditFile) {
+        return auditFile.toAbsolutePath().resolveSibling(DEMO_KEY_FILE);
+    }
+
+    /** Leaves the demo key next to the trail, so that auditors can check it. */
+    static Path writeDemoKey(Path auditFile) {
+        Path keyFile = keyFile(auditFile);
+        try {
+            Files.createDirectories(keyFile.getParent());
+            Files.writeString(keyFile, DEMO_AUDIT_KEY + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the demo audit key '" + keyFile + "': " + e.getMessage(), e);
+        }
+        return keyFile;
     }
 
     Policy policy() {
@@ -220,6 +248,14 @@ final class Demo {
                 access.database().database())));
         banner.append(String.format("  policy      %s, version %s%n", POLICY_SOURCE_NAME, policy.version()))
                 .append(String.format("  audit file  %s%n", policy.audit().file()))
+                .append(String.format(
+                        "  audit key   %s (a DEMO key; check the trail with: custos audit verify --key-file %s %s*)%n",
+                        keyFile(policy.audit().file()),
+                        keyFile(policy.audit().file()),
+                        policy.audit()
+                                .file()
+                                .toAbsolutePath()
+                                .resolveSibling(stem(policy.audit().file()))))
                 .append(String.format("%nDemo users (password '%s'):%n", DEMO_PASSWORD));
         for (User user : demoUsers(policy)) {
             Role role = policy.role(user);
@@ -262,6 +298,12 @@ final class Demo {
                 "%nPress Ctrl-C to stop; the %s removed on exit.%n",
                 mysql.isPresent() ? "databases and their files are" : "database and its files are"));
         return banner.toString();
+    }
+
+    private static String stem(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
     }
 
     private static void appendMySqlLines(StringBuilder banner, User user, InetSocketAddress gateway, String database) {

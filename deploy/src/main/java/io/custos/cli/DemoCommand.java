@@ -75,6 +75,7 @@ final class DemoCommand implements Callable<Integer> {
             resources.close();
             throw e;
         }
+        Demo.writeDemoKey(options.auditFile());
         out.print(demo.banner());
         out.flush();
         Termination.awaitSignal();

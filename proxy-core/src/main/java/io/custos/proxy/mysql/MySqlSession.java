@@ -10,6 +10,7 @@ import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
 import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.audit.SessionAudit;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.rewrite.Caller;
 import io.custos.rewrite.Decision;
@@ -144,6 +145,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private Channel client;
     private CancelKey cancelKey;
     private AuditContext audit;
+    private SessionAudit trail;
     private Policy policy;
     private Role role;
     private Caller caller;
@@ -190,10 +192,11 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        trail = SessionAudit.install(client, context.audit());
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), PROTOCOL);
         policy = context.policy().get();
-        context.audit().record(AuditRecord.connect(audit, policy.version()));
+        trail.record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", sessionId(), audit.clientAddress());
         handshakeScramble = MySqlAuth.scramble(context.random());
         MySqlCodec.write(client, handshake(), 0);
@@ -274,7 +277,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         pending.clear();
         prepared.clear();
         long micros = (System.nanoTime() - startNanos) / 1_000;
-        context.audit().record(AuditRecord.disconnect(audit, micros, policy.version()));
+        trail.record(AuditRecord.disconnect(audit, micros, policy.version()));
         log.debug("[{}] closed", sessionId());
     }
 
@@ -505,7 +508,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private void deny(String why, boolean passwordGiven) {
         String reason = "Access denied for user '" + authUserName + "'@'" + host() + "' (using password: "
                 + (passwordGiven ? "YES" : "NO") + ")";
-        context.audit().record(AuditRecord.authFailed(audit, reason + ": " + why, "28000", policy.version()));
+        trail.record(AuditRecord.authFailed(audit, reason + ": " + why, "28000", policy.version()));
         log.info("[{}] authentication failed for user '{}' from {}", sessionId(), authUserName, audit.clientAddress());
         fatal(ER_ACCESS_DENIED, "28000", reason);
     }
@@ -517,7 +520,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         String database = requestedDatabase == null ? backendConfig.database() : requestedDatabase;
         schema = database;
         audit = audit.authenticated(authUserName, role.name(), database);
-        context.audit().record(AuditRecord.authOk(audit, policy.version()));
+        trail.record(AuditRecord.authOk(audit, policy.version()));
         caller = newCaller();
         log.debug("[{}] user '{}' (role {}) authenticated", sessionId(), authUserName, role.name());
         state = State.CONNECTING;
@@ -774,16 +777,15 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 sessionId(),
                 fileName);
         String normalized = statement == null ? "LOAD DATA LOCAL INFILE ?" : statement.normalized();
-        context.audit()
-                .record(AuditRecord.refused(
-                        audit,
-                        statement == null ? StatementClass.IMPORT_EXPORT : statement.statementClass(),
-                        normalized,
-                        statement == null ? Digests.sha256Hex(normalized) : statement.digest(),
-                        FILE_REQUEST_RULE,
-                        "custos: the database asked for file '" + fileName + "', which no statement allowed",
-                        "HY000",
-                        policy.version()));
+        trail.record(AuditRecord.refused(
+                audit,
+                statement == null ? StatementClass.IMPORT_EXPORT : statement.statementClass(),
+                normalized,
+                statement == null ? Digests.sha256Hex(normalized) : statement.digest(),
+                FILE_REQUEST_RULE,
+                "custos: the database asked for file '" + fileName + "', which no statement allowed",
+                "HY000",
+                policy.version()));
     }
 
     /**
@@ -1188,16 +1190,15 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         MySqlServer.KillTarget target = server.killTarget(id).orElse(null);
         if (target == null || !target.user().equals(authUserName)) {
             String reason = "You are not owner of thread " + id;
-            context.audit()
-                    .record(AuditRecord.refused(
-                            audit,
-                            StatementClass.OTHER,
-                            normalized,
-                            Digests.sha256Hex(normalized),
-                            "kill",
-                            reason,
-                            "HY000",
-                            policy.version()));
+            trail.record(AuditRecord.refused(
+                    audit,
+                    StatementClass.OTHER,
+                    normalized,
+                    Digests.sha256Hex(normalized),
+                    "kill",
+                    reason,
+                    "HY000",
+                    policy.version()));
             reply(sequenceId, MySqlCodec.err(client.alloc(), ER_KILL_DENIED, "HY000", reason));
             return;
         }
@@ -1211,27 +1212,25 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             command.reply = result;
             long micros = (System.nanoTime() - started) / 1_000;
             if (result.getUnsignedByte(result.readerIndex()) == MySqlCodec.OK) {
-                context.audit()
-                        .record(AuditRecord.allowed(
-                                audit,
-                                StatementClass.OTHER,
-                                normalized,
-                                Digests.sha256Hex(normalized),
-                                0,
-                                micros,
-                                policy.version()));
+                trail.record(AuditRecord.allowed(
+                        audit,
+                        StatementClass.OTHER,
+                        normalized,
+                        Digests.sha256Hex(normalized),
+                        0,
+                        micros,
+                        policy.version()));
             } else {
-                context.audit()
-                        .record(AuditRecord.failed(
-                                audit,
-                                StatementClass.OTHER,
-                                normalized,
-                                Digests.sha256Hex(normalized),
-                                List.of(),
-                                MySqlCodec.errorSqlState(result),
-                                MySqlCodec.errorMessage(result),
-                                micros,
-                                policy.version()));
+                trail.record(AuditRecord.failed(
+                        audit,
+                        StatementClass.OTHER,
+                        normalized,
+                        Digests.sha256Hex(normalized),
+                        List.of(),
+                        MySqlCodec.errorSqlState(result),
+                        MySqlCodec.errorMessage(result),
+                        micros,
+                        policy.version()));
             }
             flushReplies();
             drainHeld();
@@ -1277,8 +1276,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     }
 
     private void refuse(int sequenceId, StatementVerdict refusal) {
-        context.audit()
-                .record(AuditRecord.refused(
+        trail.record(AuditRecord.refused(
                         audit,
                         refusal.statementClass(),
                         refusal.normalized(),
@@ -1286,7 +1284,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                         refusal.rule() == null ? "refused" : refusal.rule(),
                         refusal.reason(),
                         "42000",
-                        policy.version()));
+                        policy.version())
+                .touching(refusal.touched()));
         String reason = refusal.reason() == null ? "custos: statement refused" : refusal.reason();
         reply(sequenceId, MySqlCodec.err(client.alloc(), ER_TABLEACCESS_DENIED, "42000", reason));
     }
@@ -1429,24 +1428,15 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     // ---- audit
 
     private void auditCompleted(StatementVerdict statement, long rows, long micros) {
-        context.audit().record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
+        trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
         if (statement.statementClass() == StatementClass.DDL) {
             context.catalogChanged().run();
         }
     }
 
     private void auditFailed(StatementVerdict statement, String sqlState, int errorCode, MySqlCommand head) {
-        context.audit()
-                .record(AuditRecord.failed(
-                        audit,
-                        statement.statementClass(),
-                        statement.normalized(),
-                        statement.digest(),
-                        statement.maskedColumns(),
-                        sqlState,
-                        "MySQL error " + errorCode,
-                        head.elapsedMicros(),
-                        policy.version()));
+        trail.record(AuditRecord.failedBy(
+                audit, statement, sqlState, "MySQL error " + errorCode, head.elapsedMicros(), policy.version()));
     }
 
     // ---- errors and teardown

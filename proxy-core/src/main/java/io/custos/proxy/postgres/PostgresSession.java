@@ -11,6 +11,7 @@ import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
 import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.audit.SessionAudit;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.rewrite.Caller;
 import io.custos.rewrite.StatementVerdict;
@@ -84,6 +85,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private Channel client;
     private CancelKey cancelKey;
     private AuditContext audit;
+    private SessionAudit trail;
     private Policy policy;
     private Role role;
     private Caller caller;
@@ -105,10 +107,11 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        trail = SessionAudit.install(client, context.audit());
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), AuditContext.POSTGRESQL);
         policy = context.policy().get();
-        context.audit().record(AuditRecord.connect(audit, policy.version()));
+        trail.record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", cancelKey.sessionId(), audit.clientAddress());
         ctx.executor().schedule(this::onAuthenticationTimeout, AUTHENTICATION_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         ctx.fireChannelActive();
@@ -182,7 +185,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         }
         releasePending();
         long micros = (System.nanoTime() - startNanos) / 1_000;
-        context.audit().record(AuditRecord.disconnect(audit, micros, policy.version()));
+        trail.record(AuditRecord.disconnect(audit, micros, policy.version()));
         log.debug("[{}] closed", cancelKey.sessionId());
     }
 
@@ -312,9 +315,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         String userName = audit.user();
         if (serverFinal == null) {
             String reason = "password authentication failed for user \"" + userName + "\"";
-            context.audit()
-                    .record(AuditRecord.authFailed(
-                            audit, reason, ErrorCode.AUTHENTICATION_FAILED.sqlState(), policy.version()));
+            trail.record(AuditRecord.authFailed(
+                    audit, reason, ErrorCode.AUTHENTICATION_FAILED.sqlState(), policy.version()));
             log.info(
                     "[{}] authentication failed for user '{}' from {}",
                     cancelKey.sessionId(),
@@ -338,7 +340,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             fatal(ErrorCode.UNKNOWN_DATABASE, "database \"" + audit.database() + "\" does not exist");
             return;
         }
-        context.audit().record(AuditRecord.authOk(audit, policy.version()));
+        trail.record(AuditRecord.authOk(audit, policy.version()));
         caller = new Caller(userName, role, policy.classification(), policy.version(), searchPath());
         state = State.CONNECTING;
         Map<String, String> backendParameters = new HashMap<>();
@@ -487,17 +489,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             String sqlState = fields.get('C');
             StatementVerdict statement = head.current();
             if (statement != null) {
-                context.audit()
-                        .record(AuditRecord.failed(
-                                audit,
-                                statement.statementClass(),
-                                statement.normalized(),
-                                statement.digest(),
-                                statement.maskedColumns(),
-                                sqlState,
-                                null,
-                                head.elapsedMicros(),
-                                policy.version()));
+                trail.record(
+                        AuditRecord.failedBy(audit, statement, sqlState, null, head.elapsedMicros(), policy.version()));
             }
             if (withheld(sqlState)) {
                 frame.release();
@@ -545,7 +538,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     private void auditCompleted(StatementVerdict statement, long rows, long micros) {
-        context.audit().record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
+        trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
         if (statement.statementClass() == StatementClass.DDL) {
             context.catalogChanged().run();
         }
@@ -738,16 +731,15 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         }
         frame.release();
         String reason = "custos: role " + role.name() + " may not import or export data (fast-path function call)";
-        context.audit()
-                .record(AuditRecord.refused(
-                        audit,
-                        StatementClass.IMPORT_EXPORT,
-                        "<fast-path function call>",
-                        "",
-                        "import-export",
-                        reason,
-                        ErrorCode.PERMISSION_DENIED.sqlState(),
-                        policy.version()));
+        trail.record(AuditRecord.refused(
+                audit,
+                StatementClass.IMPORT_EXPORT,
+                "<fast-path function call>",
+                "",
+                "import-export",
+                reason,
+                ErrorCode.PERMISSION_DENIED.sqlState(),
+                policy.version()));
         refuse(Pending.Kind.FUNCTION, reason, false);
     }
 
@@ -770,9 +762,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     private void auditRefusal(StatementVerdict refusal) {
-        context.audit()
-                .record(AuditRecord.refusedBy(
-                        audit, refusal, ErrorCode.PERMISSION_DENIED.sqlState(), policy.version()));
+        trail.record(AuditRecord.refusedBy(audit, refusal, ErrorCode.PERMISSION_DENIED.sqlState(), policy.version()));
     }
 
     private boolean auditWritable() {
