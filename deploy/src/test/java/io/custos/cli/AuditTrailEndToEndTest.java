@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -184,6 +185,34 @@ class AuditTrailEndToEndTest {
         assertThat(result.problems()).isEmpty();
         assertThat(result.notes())
                 .anySatisfy(note -> assertThat(note.message()).startsWith("the last record is not a trail_stop"));
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void preparedStatements_recordTheirParameterCountNeverTheValues() throws Exception {
+        GatewayFixture fixture = GatewayFixture.get();
+        String marker = "bound_" + System.nanoTime();
+        String secret = "S3cretValue" + System.nanoTime();
+        String sql = "SELECT id AS " + marker + " FROM customer WHERE mobile = ? OR name = ?";
+        try (Connection pg = fixture.connect("it_admin");
+                PreparedStatement statement = pg.prepareStatement(sql)) {
+            statement.setString(1, secret);
+            statement.setString(2, secret);
+            statement.executeQuery().close();
+        }
+        try (Connection mysql = fixture.connectMySql("it_admin", "useServerPrepStmts=true");
+                PreparedStatement statement = mysql.prepareStatement(sql.replace(marker, marker + "_my"))) {
+            statement.setString(1, secret);
+            statement.setString(2, secret);
+            statement.executeQuery().close();
+        }
+
+        List<String> lines = fixture.auditLines(line -> line.contains(marker), 2);
+
+        assertThat(lines).hasSize(2).allSatisfy(line -> assertThat(line)
+                .contains("\"parameters\":2", "\"decision\":\"allowed\"", "\"levels\":[1]")
+                .doesNotContain(secret));
+        assertThat(Files.readString(fixture.auditFile)).doesNotContain(secret);
     }
 
     /** Runs distinct statements until the gateway goes away; remembers each one whose result came back. */

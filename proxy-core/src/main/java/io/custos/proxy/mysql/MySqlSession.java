@@ -132,7 +132,12 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         ENCRYPTED_PASSWORD
     }
 
-    private record Prepared(StatementVerdict verdict, boolean changesSession) {}
+    /** A prepared statement's verdict; {@code parameters} is how many it binds, which the trail records. */
+    private record Prepared(StatementVerdict verdict, boolean changesSession, int parameters) {
+        Prepared withParameters(int count) {
+            return new Prepared(verdict, changesSession, count);
+        }
+    }
 
     private final GatewayContext context;
     private final MySqlServer server;
@@ -697,6 +702,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             }
             case PREPARED -> {
                 if (lastPrepared != null) {
+                    lastPrepared = lastPrepared.withParameters(head.preparedParameters());
                     prepared.put(head.statementId(), lastPrepared);
                 }
             }
@@ -725,7 +731,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (!statementEnds) {
             return;
         }
-        auditCompleted(statement, head.rowsSoFar, head.elapsedMicros());
+        auditCompleted(statement, head.rowsSoFar, head.elapsedMicros(), head.parameters);
         head.next++;
         head.rowsSoFar = 0;
         head.startNanos = System.nanoTime();
@@ -1028,7 +1034,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 verdict.statements().isEmpty() ? null : verdict.statements().get(0);
         lastPrepared = statement == null
                 ? null
-                : new Prepared(statement, SESSION_CHANGE.matcher(sql).find());
+                : new Prepared(statement, SESSION_CHANGE.matcher(sql).find(), -1);
         lastPrepareRefused = false;
         send(payload, sequenceId, MySqlCommand.Kind.PREPARE, statement == null ? List.of() : List.of(statement));
     }
@@ -1055,6 +1061,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 packet.sequenceId(),
                 packet.sequenceId(),
                 deprecateEof());
+        command.parameters = statement == null ? -1 : statement.parameters();
         pending.addLast(command);
         backend.writePart(packet.payload(), packet.sequenceId());
         if (statement != null && statement.changesSession()) {
@@ -1427,8 +1434,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     // ---- audit
 
-    private void auditCompleted(StatementVerdict statement, long rows, long micros) {
-        trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
+    private void auditCompleted(StatementVerdict statement, long rows, long micros, int parameters) {
+        trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version())
+                .withParameters(parameters));
         if (statement.statementClass() == StatementClass.DDL) {
             context.catalogChanged().run();
         }
@@ -1436,7 +1444,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     private void auditFailed(StatementVerdict statement, String sqlState, int errorCode, MySqlCommand head) {
         trail.record(AuditRecord.failedBy(
-                audit, statement, sqlState, "MySQL error " + errorCode, head.elapsedMicros(), policy.version()));
+                        audit, statement, sqlState, "MySQL error " + errorCode, head.elapsedMicros(), policy.version())
+                .withParameters(head.parameters));
     }
 
     // ---- errors and teardown

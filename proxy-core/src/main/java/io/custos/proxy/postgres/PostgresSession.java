@@ -79,6 +79,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private final Deque<Pending> pending = new ArrayDeque<>();
     private final Map<String, StatementVerdict> statements = new HashMap<>();
     private final Map<String, StatementVerdict> portals = new HashMap<>();
+    /** How many parameters each portal was bound with: the trail records the count, never the values. */
+    private final Map<String, Integer> portalParameters = new HashMap<>();
+
     private final long startNanos = System.nanoTime();
 
     private State state = State.STARTUP;
@@ -461,7 +464,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (head.kind == Pending.Kind.QUERY) {
             StatementVerdict statement = head.current();
             if (statement != null) {
-                auditCompleted(statement, rows, head.elapsedMicros());
+                auditCompleted(statement, rows, head.elapsedMicros(), head.parameters);
             }
             head.advance();
             return;
@@ -469,7 +472,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (head.kind == Pending.Kind.EXECUTE) {
             StatementVerdict statement = head.current();
             if (statement != null) {
-                auditCompleted(statement, rows, head.elapsedMicros());
+                auditCompleted(statement, rows, head.elapsedMicros(), head.parameters);
             }
             pending.pollFirst();
         }
@@ -490,7 +493,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             StatementVerdict statement = head.current();
             if (statement != null) {
                 trail.record(
-                        AuditRecord.failedBy(audit, statement, sqlState, null, head.elapsedMicros(), policy.version()));
+                        AuditRecord.failedBy(audit, statement, sqlState, null, head.elapsedMicros(), policy.version())
+                                .withParameters(head.parameters));
             }
             if (withheld(sqlState)) {
                 frame.release();
@@ -537,8 +541,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void auditCompleted(StatementVerdict statement, long rows, long micros) {
-        trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
+    private void auditCompleted(StatementVerdict statement, long rows, long micros, int parameters) {
+        trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version())
+                .withParameters(parameters));
         if (statement.statementClass() == StatementClass.DDL) {
             context.catalogChanged().run();
         }
@@ -686,6 +691,13 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         return PostgresMessages.finish(buffer);
     }
 
+    /** Bind: … Int16 n, Int16[n] parameter format codes, Int16 m: the number of parameter values that follow. */
+    private static int boundParameters(ByteBuf body) {
+        int formats = body.readUnsignedShort();
+        body.skipBytes(2 * formats);
+        return body.readUnsignedShort();
+    }
+
     /** Bind: String portal, String statement, … */
     private void onBind(ByteBuf frame) {
         ByteBuf body = PostgresMessages.body(frame);
@@ -697,6 +709,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         } else {
             portals.put(portal, verdict);
         }
+        portalParameters.put(portal, boundParameters(body));
         forward(frame, Pending.of(Pending.Kind.BIND));
     }
 
@@ -704,7 +717,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private void onExecute(ByteBuf frame) {
         String portal = PostgresMessages.readCString(PostgresMessages.body(frame));
         StatementVerdict verdict = portals.get(portal);
-        forward(frame, Pending.statements(Pending.Kind.EXECUTE, verdict == null ? List.of() : List.of(verdict)));
+        Pending entry = Pending.statements(Pending.Kind.EXECUTE, verdict == null ? List.of() : List.of(verdict));
+        entry.parameters = portalParameters.getOrDefault(portal, -1);
+        forward(frame, entry);
     }
 
     /** Close: Byte1 'S' or 'P', String name. */
@@ -716,6 +731,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             statements.remove(name);
         } else {
             portals.remove(name);
+            portalParameters.remove(name);
         }
         forward(frame, Pending.of(Pending.Kind.CLOSE));
     }
@@ -792,6 +808,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         pending.clear();
         statements.clear();
         portals.clear();
+        portalParameters.clear();
     }
 
     private static String address(Channel channel) {
