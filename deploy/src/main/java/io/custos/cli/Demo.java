@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.custos.cli.demo.EmbeddedMariaDb;
 import io.custos.cli.demo.EmbeddedPostgres;
 import io.custos.cli.demo.SampleData;
+import io.custos.policy.AuditSettings;
 import io.custos.policy.Backend;
 import io.custos.policy.Listener;
 import io.custos.policy.MySqlNativeVerifier;
@@ -67,10 +68,18 @@ final class Demo {
     }
 
     /** {@code mysqlGatewayPort} is ignored when {@code mysql} is false. */
-    record Options(String host, int gatewayPort, boolean mysql, int mysqlGatewayPort, int customers, Path auditFile) {
+    record Options(
+            String host,
+            int gatewayPort,
+            boolean mysql,
+            int mysqlGatewayPort,
+            int customers,
+            Path auditFile,
+            AuditSettings.Durability durability) {
         Options {
             requireNonNull(host, "host is null");
             requireNonNull(auditFile, "auditFile is null");
+            requireNonNull(durability, "durability is null");
             if (gatewayPort < 0 || gatewayPort > 65535) {
                 throw CommandFailure.usage("custos: --pg-port " + gatewayPort + " (expected: 0-65535)");
             }
@@ -80,6 +89,11 @@ final class Demo {
             if (customers < 1) {
                 throw CommandFailure.usage("custos: --customers " + customers + " (expected: > 0)");
             }
+        }
+
+        /** With the demo policy's durability, {@code strict}. */
+        Options(String host, int gatewayPort, boolean mysql, int mysqlGatewayPort, int customers, Path auditFile) {
+            this(host, gatewayPort, mysql, mysqlGatewayPort, customers, auditFile, AuditSettings.Durability.STRICT);
         }
     }
 
@@ -127,7 +141,16 @@ final class Demo {
             listeners.add(new Listener(Backend.Protocol.MYSQL, options.host(), options.mysqlGatewayPort()));
         }
 
-        Policy policy = adapt(demoPolicy, backends, listeners, options.auditFile());
+        Policy adapted = adapt(demoPolicy, backends, listeners, options.auditFile());
+        Policy policy = new Policy(
+                adapted.version(),
+                adapted.levels(),
+                adapted.roles(),
+                adapted.users(),
+                adapted.backends(),
+                adapted.listeners(),
+                adapted.classification(),
+                adapted.audit().withDurability(options.durability()));
         CustosGateway gateway;
         try {
             gateway = resources.add(launcher.apply(policy));

@@ -266,8 +266,7 @@ public final class StatementGate {
         Decided decided = dialect == Dialect.MYSQL
                 ? decideMySql(statement, caller, (MySqlMode) lexerSettings)
                 : decide(statement, caller);
-        StatementVerdict verdict =
-                decided.verdict().withTouched(touched(statement, caller.classification(), dialect == Dialect.MYSQL));
+        StatementVerdict verdict = decided.verdict().withTouched(touched(statement, caller, dialect == Dialect.MYSQL));
         if (decided.cacheable()) {
             cache.put(key, verdict);
         }
@@ -279,25 +278,34 @@ public final class StatementGate {
      * classified columns it names or selects with {@code *} ({@code SELECT *}, {@code t.*}), and those columns'
      * levels.
      */
-    static StatementVerdict.Touched touched(LexedStatement statement, Classification classification, boolean foldCase) {
+    static StatementVerdict.Touched touched(LexedStatement statement, Caller caller, boolean foldCase) {
+        Classification classification = caller.classification();
         Set<String> classifiedTables = classification.tables().stream()
                 .map(table -> fold(table.table(), foldCase))
                 .collect(Collectors.toUnmodifiableSet());
         Set<String> named = new TreeSet<>();
+        Set<String> parts = new HashSet<>();
         Set<String> lastParts = new HashSet<>();
         for (List<String> chain : statement.identifierChains()) {
             namedTable(chain, classifiedTables).ifPresent(named::add);
+            chain.forEach(part -> parts.add(fold(part, foldCase)));
             lastParts.add(fold(chain.get(chain.size() - 1), foldCase));
         }
         if (named.isEmpty()) {
             return StatementVerdict.Touched.NONE;
         }
-        boolean star = SELECT_STAR.matcher(statement.normalized()).find();
+        // A table of the schemas in the search path (PostgreSQL) or of the current database (MySQL), or of a schema
+        // the statement names.
+        Set<String> schemas = new HashSet<>(parts);
+        caller.searchPath().forEach(schema -> schemas.add(fold(schema, foldCase)));
+        // COPY and the file functions read every column of the table they name.
+        boolean star = SELECT_STAR.matcher(statement.normalized()).find()
+                || statement.statementClass() == StatementClass.IMPORT_EXPORT;
         Set<String> tables = new TreeSet<>();
         Set<String> columns = new TreeSet<>();
         Set<Integer> levels = new TreeSet<>();
         for (ColumnRule rule : classification.rules()) {
-            if (!named.contains(fold(rule.table(), foldCase))) {
+            if (!named.contains(fold(rule.table(), foldCase)) || !schemas.contains(fold(rule.schema(), foldCase))) {
                 continue;
             }
             tables.add(rule.schema() + "." + rule.table());

@@ -621,6 +621,7 @@ class StatementGateTest {
             SELECT count(*) FROM customer                                    | public.customer                      | ''                                                   | ''
             SELECT c.name, b.account_no FROM customer c JOIN customer_bank b ON b.id = c.id | public.customer public.customer_bank | public.customer.name public.customer_bank.account_no | 1 3
             UPDATE customer_asset SET annual_income = 0                       | public.customer_asset                | public.customer_asset.annual_income                  | 2
+            COPY customer TO STDOUT                                          | public.customer                      | public.customer.mobile public.customer.name          | 1
             """)
     void check_recordsWhatTheStatementTouches(String sql, String tables, String columns, String levels) {
         StatementVerdict verdict =
