@@ -145,7 +145,12 @@ public final class FileAuditLog implements AuditLog {
         this.queueCapacity = queueCapacity;
         this.retryIntervalMillis = retryInterval.toMillis();
         this.closeTimeoutNanos = closeTimeout.toNanos();
-        byte[] key = AuditChain.keyBytes(settings.key().read(), settings.key().describe());
+        byte[] key;
+        try {
+            key = AuditChain.keyBytes(settings.key().read(), settings.key().describe());
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("Cannot read the audit trail's key: " + e.getMessage(), e);
+        }
         try {
             this.encoder = recover(key);
         } catch (IOException e) {
@@ -555,12 +560,9 @@ public final class FileAuditLog implements AuditLog {
         durableTickets = writtenTickets;
         notifyWaiters();
         if (sink != null) {
-            // Only what is on disk is copied; encoded lines not yet written wait for the next force.
-            int written = forSink.size()
-                    - (encodedTickets - writtenTickets > 0 ? (int) (encodedTickets - writtenTickets) : 0);
-            forSink.subList(0, Math.max(0, written))
-                    .forEach(row -> sink.offer(row.seq(), row.record(), row.line(), row.mac()));
-            forSink.subList(0, Math.max(0, written)).clear();
+            // Every force follows a write of everything encoded, so these records are all on disk now.
+            forSink.forEach(row -> sink.offer(row.seq(), row.record(), row.line(), row.mac()));
+            forSink.clear();
         }
     }
 
