@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Custos.Version.class,
         description = "Confidentiality gateway for PostgreSQL and MySQL.",
-        subcommands = {DemoCommand.class, RunCommand.class, PolicyCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, PolicyCommand.class, AuditCommand.class})
 public final class Custos implements Runnable {
     static final int EXIT_OK = 0;
     static final int EXIT_FAILURE = 1;

@@ -49,6 +49,17 @@ final class Demo {
     static final String DEMO_PASSWORD = "custos-demo";
     static final String POLICY_RESOURCE = "/io/custos/cli/demo-policy.yaml";
     static final String POLICY_SOURCE_NAME = "demo-policy.yaml";
+
+    /**
+     * The key that seals the demo's audit trail. A DEMO KEY, published in this source: anyone can forge a trail
+     * sealed with it. A real deployment creates its own with {@code custos audit new-key} and keeps it out of reach of
+     * whoever can write the trail.
+     */
+    static final String DEMO_AUDIT_KEY = "custos-demo-audit-key-DEMO-ONLY-never-use-in-production";
+
+    /** Where the demo leaves its audit key, next to the trail, so that {@code custos audit verify} can check it. */
+    static final String DEMO_KEY_FILE = "custos-demo-audit.key";
+
     private static final List<String> FEATURED_USERS = List.of("it_admin", "clerk", "staff", "contractor");
 
     private final Policy policy;
@@ -78,14 +89,12 @@ final class Demo {
             int mysqlGatewayPort,
             int customers,
             Path auditFile,
-            boolean tls) {
-        Options(String host, int gatewayPort, boolean mysql, int mysqlGatewayPort, int customers, Path auditFile) {
-            this(host, gatewayPort, mysql, mysqlGatewayPort, customers, auditFile, false);
-        }
-
+            boolean tls,
+            AuditSettings.Durability durability) {
         Options {
             requireNonNull(host, "host is null");
             requireNonNull(auditFile, "auditFile is null");
+            requireNonNull(durability, "durability is null");
             if (gatewayPort < 0 || gatewayPort > 65535) {
                 throw CommandFailure.usage("custos: --pg-port " + gatewayPort + " (expected: 0-65535)");
             }
@@ -95,6 +104,19 @@ final class Demo {
             if (customers < 1) {
                 throw CommandFailure.usage("custos: --customers " + customers + " (expected: > 0)");
             }
+        }
+
+        /** With the demo policy's durability, {@code strict}. */
+        Options(String host, int gatewayPort, boolean mysql, int mysqlGatewayPort, int customers, Path auditFile) {
+            this(
+                    host,
+                    gatewayPort,
+                    mysql,
+                    mysqlGatewayPort,
+                    customers,
+                    auditFile,
+                    false,
+                    AuditSettings.Durability.STRICT);
         }
     }
 
@@ -147,8 +169,10 @@ final class Demo {
             listeners.add(new Listener(Backend.Protocol.MYSQL, options.host(), options.mysqlGatewayPort()));
         }
 
+        Policy adapted = adapt(demoPolicy, backends, listeners, options.auditFile());
         Policy policy = withClientTls(
-                adapt(demoPolicy, backends, listeners, options.auditFile()),
+                adapted,
+                adapted.audit().withDurability(options.durability()),
                 tls.map(DemoTls::gateway).orElse(null));
         CustosGateway gateway;
         try {
@@ -193,13 +217,18 @@ final class Demo {
                 backends,
                 listeners,
                 policy.classification(),
-                new AuditSettings(auditFile),
+                policy.audit().withFile(auditFile).withKey(new SecretSource.Given(DEMO_AUDIT_KEY)),
                 policy.tls(),
                 policy.limits());
     }
 
     /** {@code policy} with {@code tls} towards clients ({@code null}: none). */
     static Policy withClientTls(Policy policy, TlsSettings tls) {
+        return withClientTls(policy, policy.audit(), tls);
+    }
+
+    /** {@code policy} with {@code audit} settings and {@code tls} towards clients ({@code null}: none). */
+    static Policy withClientTls(Policy policy, AuditSettings audit, TlsSettings tls) {
         return new Policy(
                 policy.version(),
                 policy.levels(),
@@ -208,7 +237,7 @@ final class Demo {
                 policy.backends(),
                 policy.listeners(),
                 policy.classification(),
-                policy.audit(),
+                audit,
                 tls,
                 policy.limits());
     }
@@ -248,6 +277,23 @@ final class Demo {
             }
             Files.deleteIfExists(directory);
         }
+    }
+
+    /** Where the demo leaves its key for a trail in {@code auditFile}. */
+    static Path keyFile(Path auditFile) {
+        return auditFile.toAbsolutePath().resolveSibling(DEMO_KEY_FILE);
+    }
+
+    /** Leaves the demo key next to the trail, so that auditors can check it. */
+    static Path writeDemoKey(Path auditFile) {
+        Path keyFile = keyFile(auditFile);
+        try {
+            Files.createDirectories(keyFile.getParent());
+            Files.writeString(keyFile, DEMO_AUDIT_KEY + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the demo audit key '" + keyFile + "': " + e.getMessage(), e);
+        }
+        return keyFile;
     }
 
     Policy policy() {
@@ -322,6 +368,14 @@ final class Demo {
                 .append(String.format("              the throwaway CA %s%n", ca)));
         banner.append(String.format("  policy      %s, version %s%n", POLICY_SOURCE_NAME, policy.version()))
                 .append(String.format("  audit file  %s%n", policy.audit().file()))
+                .append(String.format(
+                        "  audit key   %s (a DEMO key; check the trail with: custos audit verify --key-file %s %s*)%n",
+                        keyFile(policy.audit().file()),
+                        keyFile(policy.audit().file()),
+                        policy.audit()
+                                .file()
+                                .toAbsolutePath()
+                                .resolveSibling(stem(policy.audit().file()))))
                 .append(String.format("%nDemo users (password '%s'):%n", DEMO_PASSWORD));
         for (User user : demoUsers(policy)) {
             Role role = policy.role(user);
@@ -376,6 +430,12 @@ final class Demo {
                 "%nPress Ctrl-C to stop; the %s removed on exit.%n",
                 mysql.isPresent() ? "databases and their files are" : "database and its files are"));
         return banner.toString();
+    }
+
+    private static String stem(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
     }
 
     private static void appendMySqlLines(

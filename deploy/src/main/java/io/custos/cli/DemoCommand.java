@@ -1,5 +1,6 @@
 package io.custos.cli;
 
+import io.custos.policy.AuditSettings;
 import io.custos.proxy.CustosGateway;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -67,11 +68,28 @@ final class DemoCommand implements Callable<Integer> {
             description = "Where the audit trail goes (default: ./${DEFAULT-VALUE}).")
     private Path auditFile;
 
+    @Option(
+            names = "--audit-durability",
+            defaultValue = "strict",
+            paramLabel = "MODE",
+            description = "strict (each result waits until its audit record is on disk) or relaxed (records reach the"
+                    + " disk within 200 ms); default: ${DEFAULT-VALUE}.")
+    private String durability;
+
+    private AuditSettings.Durability durability() {
+        for (AuditSettings.Durability candidate : AuditSettings.Durability.values()) {
+            if (candidate.policyName().equals(durability)) {
+                return candidate;
+            }
+        }
+        throw CommandFailure.usage("custos: --audit-durability '" + durability + "' (expected: strict or relaxed)");
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Demo.Options options =
-                new Demo.Options(host, pgPort, !noMysql, mysqlPort, customers, auditFile.toAbsolutePath(), tls);
+        Demo.Options options = new Demo.Options(
+                host, pgPort, !noMysql, mysqlPort, customers, auditFile.toAbsolutePath(), tls, durability());
         Resources resources = new Resources();
         resources.closeOnShutdown();
         Demo demo;
@@ -81,6 +99,7 @@ final class DemoCommand implements Callable<Integer> {
             resources.close();
             throw e;
         }
+        Demo.writeDemoKey(options.auditFile());
         out.print(demo.banner());
         out.flush();
         Termination.awaitSignal();

@@ -297,7 +297,7 @@ class DemoTest {
                                 new SecretSource.Environment("Y"))),
                 List.of(new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 13306)),
                 new Classification(List.of()),
-                new AuditSettings(Path.of("audit.jsonl")));
+                AuditSettings.of(Path.of("audit.jsonl"), new SecretSource.Environment("K")));
 
         Policy adapted = Demo.adapt(original, embedded, listener, Path.of("/var/audit.jsonl"));
 
@@ -306,6 +306,7 @@ class DemoTest {
         assertThat(adapted.backends()).containsExactly(embedded);
         assertThat(adapted.listeners()).containsExactly(listener);
         assertThat(adapted.audit().file()).isEqualTo(Path.of("/var/audit.jsonl"));
+        assertThat(adapted.audit().key()).isEqualTo(new SecretSource.Given(Demo.DEMO_AUDIT_KEY));
     }
 
     @Test

@@ -82,7 +82,7 @@ class RunCommandEndToEndTest {
         Path policyFile = directory.resolve("policy.yaml");
         Files.writeString(policyFile, policy);
 
-        Process process = new ProcessBuilder(
+        ProcessBuilder builder = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-cp",
                         System.getProperty("java.class.path"),
@@ -91,8 +91,9 @@ class RunCommandEndToEndTest {
                         "--config",
                         policyFile.toString())
                 .directory(directory.toFile())
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        builder.environment().put("CUSTOS_AUDIT_KEY", "run-command-test-audit-key-0123456789");
+        Process process = builder.start();
         try {
             Map<String, Integer> ports = awaitPorts(process);
 

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -16,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.security.auth.x500.X500Principal;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
@@ -45,7 +47,15 @@ final class PolicyParser {
     static final List<String> TLS_KEYS = List.of("certificate", "key", "client_ca", "require_tls");
     static final List<String> LISTENER_KEYS = List.of("host", "port");
     static final List<String> PROTOCOL_KEYS = List.of("postgresql", "mysql");
-    static final List<String> AUDIT_KEYS = List.of("file");
+    static final List<String> AUDIT_KEYS = List.of(
+            "file", "key_env", "key_file", "durability", "flush_interval_ms", "rotate_size_mb", "rotate_daily", "sink");
+    static final List<String> SINK_KEYS =
+            List.of("url", "user", "password_env", "password_file", "table", "batch_size");
+    static final List<String> SINK_URL_PREFIXES = List.of("jdbc:postgresql:", "jdbc:mariadb:", "jdbc:mysql:");
+    private static final int MAX_FLUSH_INTERVAL_MS = 60_000;
+    private static final int MAX_ROTATE_SIZE_MB = 1024 * 1024;
+    private static final int MAX_SINK_BATCH_SIZE = 10_000;
+    private static final Pattern SINK_TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)?");
     static final List<String> TABLE_KEYS = List.of("schema", "table", "columns");
     static final List<String> COLUMN_KEYS = List.of("level", "mask", "filter");
     static final List<String> MASK_TYPES = List.of("full", "partial", "email", "hash", "null");
@@ -506,20 +516,26 @@ final class PolicyParser {
     }
 
     private Optional<SecretSource> password(MappingReader reader, String subject) {
-        boolean fromEnvironment = reader.has("password_env");
-        boolean fromFile = reader.has("password_file");
+        return secret(reader, subject, "password_env", "password_file", "");
+    }
+
+    /** Exactly one of {@code environmentKey} and {@code fileKey}; a file is resolved against the policy's directory. */
+    private Optional<SecretSource> secret(
+            MappingReader reader, String subject, String environmentKey, String fileKey, String hint) {
+        boolean fromEnvironment = reader.has(environmentKey);
+        boolean fromFile = reader.has(fileKey);
         if (fromEnvironment == fromFile) {
             problems.add(
                     reader.node(),
-                    subject + " needs exactly one of 'password_env' or 'password_file', found "
-                            + (fromEnvironment ? "both" : "neither"));
+                    subject + " needs exactly one of " + Nodes.quote(environmentKey) + " or " + Nodes.quote(fileKey)
+                            + ", found " + (fromEnvironment ? "both" : "neither") + hint);
             return Optional.empty();
         }
         if (fromEnvironment) {
-            return reader.optionalName("password_env").map(SecretSource.Environment::new);
+            return reader.optionalName(environmentKey).map(SecretSource.Environment::new);
         }
-        return reader.optionalName("password_file")
-                .flatMap(file -> resolve(file, reader.optional("password_file").orElseThrow()))
+        return reader.optionalName(fileKey)
+                .flatMap(file -> resolve(file, reader.optional(fileKey).orElseThrow()))
                 .map(SecretSource.File::new);
     }
 
@@ -572,9 +588,105 @@ final class PolicyParser {
     }
 
     private Optional<AuditSettings> audit(Node node) {
-        return MappingReader.read(node, "'audit'", AUDIT_KEYS, problems).flatMap(reader -> reader.requiredName("file")
-                .flatMap(file -> resolve(file, reader.optional("file").orElseThrow()))
-                .map(AuditSettings::new));
+        Optional<MappingReader> found = MappingReader.read(node, "'audit'", AUDIT_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+
+        Optional<Path> file = reader.requiredName("file")
+                .flatMap(name -> resolve(name, reader.optional("file").orElseThrow()));
+        Optional<SecretSource> key = secret(
+                reader,
+                "'audit'",
+                "key_env",
+                "key_file",
+                " (the key that seals the trail; create one with 'custos audit new-key')");
+        AuditSettings.Durability durability =
+                reader.optional("durability").flatMap(this::durability).orElse(AuditSettings.DEFAULT_DURABILITY);
+        Optional<Integer> flushMillis = bounded(reader, "flush_interval_ms", 1, MAX_FLUSH_INTERVAL_MS);
+        Optional<Integer> rotateMegabytes = bounded(reader, "rotate_size_mb", 1, MAX_ROTATE_SIZE_MB);
+        boolean rotateDaily = reader.optionalBoolean("rotate_daily").orElse(AuditSettings.DEFAULT_ROTATE_DAILY);
+        Optional<AuditSettings.AuditSink> sink =
+                reader.optional("sink").filter(value -> !Nodes.isNull(value)).flatMap(this::sink);
+        if (file.isEmpty() || key.isEmpty() || (reader.has("sink") && sink.isEmpty())) {
+            return Optional.empty();
+        }
+        return Optional.of(new AuditSettings(
+                file.get(),
+                key.get(),
+                durability,
+                flushMillis.map(Duration::ofMillis).orElse(AuditSettings.DEFAULT_FLUSH_INTERVAL),
+                rotateMegabytes.map(megabytes -> megabytes * 1024L * 1024L).orElse(AuditSettings.DEFAULT_ROTATE_BYTES),
+                rotateDaily,
+                sink));
+    }
+
+    private Optional<AuditSettings.Durability> durability(Node node) {
+        Optional<String> name = Nodes.name(node, "'durability' in 'audit'", problems);
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        for (AuditSettings.Durability durability : AuditSettings.Durability.values()) {
+            if (durability.policyName().equals(name.get())) {
+                return Optional.of(durability);
+            }
+        }
+        problems.add(node, "unknown durability " + Nodes.quote(name.get()) + " in 'audit' (expected: strict, relaxed)");
+        return Optional.empty();
+    }
+
+    /** An optional integer key of {@code reader} within {@code lowest..highest}, reported when outside. */
+    private Optional<Integer> bounded(MappingReader reader, String key, int lowest, int highest) {
+        return reader.optionalInteger(key).filter(value -> {
+            if (value >= lowest && value <= highest) {
+                return true;
+            }
+            problems.add(
+                    reader.optional(key).orElseThrow(),
+                    reader.label(key) + " is " + value + ", out of range (expected: " + lowest + ".." + highest + ")");
+            return false;
+        });
+    }
+
+    private Optional<AuditSettings.AuditSink> sink(Node node) {
+        String subject = "'sink' in 'audit'";
+        Optional<MappingReader> found = MappingReader.read(node, subject, SINK_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+
+        Optional<String> url = reader.requiredName("url").filter(value -> {
+            if (SINK_URL_PREFIXES.stream().anyMatch(value::startsWith)) {
+                return true;
+            }
+            problems.add(
+                    reader.optional("url").orElseThrow(),
+                    "'url' in " + subject + " must be a JDBC URL starting with " + String.join(", ", SINK_URL_PREFIXES)
+                            + ", found " + Nodes.quote(value));
+            return false;
+        });
+        Optional<String> user = reader.requiredName("user");
+        Optional<SecretSource> password = secret(reader, subject, "password_env", "password_file", "");
+        String table = reader.optionalName("table")
+                .filter(value -> {
+                    if (SINK_TABLE.matcher(value).matches()) {
+                        return true;
+                    }
+                    problems.add(
+                            reader.optional("table").orElseThrow(),
+                            "'table' in " + subject + " must be a plain name or schema.name (letters, digits, _),"
+                                    + " found " + Nodes.quote(value));
+                    return false;
+                })
+                .orElse(AuditSettings.AuditSink.DEFAULT_TABLE);
+        int batchSize = bounded(reader, "batch_size", 1, MAX_SINK_BATCH_SIZE)
+                .orElse(AuditSettings.AuditSink.DEFAULT_BATCH_SIZE);
+        if (url.isEmpty() || user.isEmpty() || password.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new AuditSettings.AuditSink(url.get(), user.get(), password.get(), table, batchSize));
     }
 
     private List<ColumnRule> classification(Node node) {

@@ -94,6 +94,8 @@ class DemoPolicyTest {
                         .getParent()
                         .resolve("custos-audit.jsonl")
                         .normalize());
+        assertThat(policy.audit().key()).isEqualTo(new SecretSource.Environment("CUSTOS_AUDIT_KEY"));
+        assertThat(policy.audit().durability()).isEqualTo(AuditSettings.Durability.STRICT);
     }
 
     @Test

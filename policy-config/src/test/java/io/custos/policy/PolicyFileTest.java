@@ -60,14 +60,15 @@ class PolicyFileTest {
 
     @Test
     void load_absoluteAuditFile_keptAsWritten() throws IOException {
-        Path file = write(PolicyLoaderTest.policyWith("audit", "audit: {file: /var/log/custos/audit.jsonl}"));
+        Path file = write(
+                PolicyLoaderTest.policyWith("audit", "audit: {file: /var/log/custos/audit.jsonl, key_env: AUDIT_KEY}"));
 
         assertThat(PolicyLoader.load(file).audit().file()).isEqualTo(Path.of("/var/log/custos/audit.jsonl"));
     }
 
     @Test
     void load_problemsNameTheFile() throws IOException {
-        Path file = write(PolicyLoaderTest.policyWith("audit", "audit: {}"));
+        Path file = write(PolicyLoaderTest.policyWith("audit", "audit: {key_env: AUDIT_KEY}"));
 
         assertThatThrownBy(() -> PolicyLoader.load(file))
                 .isInstanceOf(PolicyException.class)

@@ -19,7 +19,7 @@ class PolicyHolderTest {
         Path file = Files.writeString(directory.resolve("policy.yaml"), PolicyLoaderTest.MINIMAL);
         PolicyHolder holder = new PolicyHolder(file);
         Policy before = holder.current();
-        Files.writeString(file, PolicyLoaderTest.policyWith("audit", "audit: {file: [a, b]}"));
+        Files.writeString(file, PolicyLoaderTest.policyWith("audit", "audit: {file: [a, b], key_env: AUDIT_KEY}"));
 
         List<Problem> problems = holder.reload();
 
@@ -34,7 +34,7 @@ class PolicyHolderTest {
         Path file = Files.writeString(directory.resolve("policy.yaml"), PolicyLoaderTest.MINIMAL);
         PolicyHolder holder = new PolicyHolder(file);
         Policy before = holder.current();
-        Files.writeString(file, PolicyLoaderTest.policyWith("audit", "audit: {file: other.jsonl}"));
+        Files.writeString(file, PolicyLoaderTest.policyWith("audit", "audit: {file: other.jsonl, key_env: AUDIT_KEY}"));
 
         List<Problem> problems = holder.reload();
 

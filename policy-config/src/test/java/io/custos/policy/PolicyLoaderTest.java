@@ -7,6 +7,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -30,7 +31,7 @@ class PolicyLoaderTest {
             users: [{name: bob, role: staff, password: "VERIFIER"}]
             backends: {postgresql: {host: localhost, port: 5432, database: demo, user: custos, password_env: PG}}
             listeners: {postgresql: {host: localhost, port: 15432}}
-            audit: {file: audit.jsonl}
+            audit: {file: audit.jsonl, key_env: AUDIT_KEY}
             classification: [{schema: public, table: customer, columns: {name: {level: 1, mask: full}}}]
             """
                     .replace("VERIFIER", VERIFIER);
@@ -69,13 +70,50 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void parse_auditDefaults() {
+        AuditSettings audit = PolicyLoader.parse(MINIMAL, SOURCE, BASE).audit();
+
+        assertThat(audit.key()).isEqualTo(new SecretSource.Environment("AUDIT_KEY"));
+        assertThat(audit.durability()).isEqualTo(AuditSettings.Durability.STRICT);
+        assertThat(audit.flushInterval()).isEqualTo(Duration.ofMillis(200));
+        assertThat(audit.rotateBytes()).isEqualTo(100L * 1024 * 1024);
+        assertThat(audit.rotateDaily()).isTrue();
+        assertThat(audit.sink()).isEmpty();
+    }
+
+    @Test
+    void parse_auditSettings() {
+        String text = policyWith(
+                "audit",
+                "audit: {file: a.jsonl, key_file: keys/audit.key, durability: relaxed, flush_interval_ms: 50,"
+                        + " rotate_size_mb: 8, rotate_daily: false, sink: {url: 'jdbc:mariadb://db:3306/audit',"
+                        + " user: collector, password_file: sink-password, table: central.trail, batch_size: 20}}");
+
+        AuditSettings audit = PolicyLoader.parse(text, SOURCE, BASE).audit();
+
+        assertThat(audit.key()).isEqualTo(new SecretSource.File(Path.of("/etc/custos/keys/audit.key")));
+        assertThat(audit.durability()).isEqualTo(AuditSettings.Durability.RELAXED);
+        assertThat(audit.flushInterval()).isEqualTo(Duration.ofMillis(50));
+        assertThat(audit.rotateBytes()).isEqualTo(8L * 1024 * 1024);
+        assertThat(audit.rotateDaily()).isFalse();
+        assertThat(audit.sink())
+                .contains(new AuditSettings.AuditSink(
+                        "jdbc:mariadb://db:3306/audit",
+                        "collector",
+                        new SecretSource.File(Path.of("/etc/custos/sink-password")),
+                        "central.trail",
+                        20));
+    }
+
+    @Test
     void parse_versionIsDigestOfText() throws Exception {
         byte[] digest = MessageDigest.getInstance("SHA-256").digest(MINIMAL.getBytes(StandardCharsets.UTF_8));
 
         Policy policy = PolicyLoader.parse(MINIMAL, SOURCE, BASE);
 
         assertThat(policy.version()).isEqualTo(HexFormat.of().formatHex(digest).substring(0, 12));
-        assertThat(PolicyLoader.parse(policyWith("audit", "audit: {file: other.jsonl}"), SOURCE, BASE)
+        assertThat(PolicyLoader.parse(
+                                policyWith("audit", "audit: {file: other.jsonl, key_env: AUDIT_KEY}"), SOURCE, BASE)
                         .version())
                 .isNotEqualTo(policy.version());
     }
@@ -197,9 +235,39 @@ class PolicyLoaderTest {
                                 + " the listener"),
                 arguments(
                         "audit",
-                        "audit: {path: audit.jsonl}",
+                        "audit: {path: audit.jsonl, key_env: AUDIT_KEY}",
                         "6:8: missing key 'file' in 'audit'\n"
-                                + "test.yaml:6:9: unknown key 'path' in 'audit' (allowed: file)"),
+                                + "test.yaml:6:9: unknown key 'path' in 'audit' (allowed: file, key_env, key_file,"
+                                + " durability, flush_interval_ms, rotate_size_mb, rotate_daily, sink)"),
+                arguments(
+                        "audit",
+                        "audit: {file: audit.jsonl}",
+                        "6:8: 'audit' needs exactly one of 'key_env' or 'key_file', found neither (the key that"
+                                + " seals the trail; create one with 'custos audit new-key')"),
+                arguments(
+                        "audit",
+                        "audit: {file: audit.jsonl, key_env: K, durability: fast}",
+                        "6:52: unknown durability 'fast' in 'audit' (expected: strict, relaxed)"),
+                arguments(
+                        "audit",
+                        "audit: {file: audit.jsonl, key_env: K, flush_interval_ms: 0}",
+                        "6:59: 'flush_interval_ms' in 'audit' is 0, out of range (expected: 1..60000)"),
+                arguments(
+                        "audit",
+                        "audit: {file: audit.jsonl, key_env: K, rotate_daily: yes}",
+                        "6:54: expected true or false for 'rotate_daily' in 'audit', found 'yes'"),
+                arguments(
+                        "audit",
+                        "audit: {file: audit.jsonl, key_env: K, sink: {url: 'jdbc:oracle:thin:@x', user: u,"
+                                + " password_env: P}}",
+                        "6:52: 'url' in 'sink' in 'audit' must be a JDBC URL starting with jdbc:postgresql:,"
+                                + " jdbc:mariadb:, jdbc:mysql:, found 'jdbc:oracle:thin:@x'"),
+                arguments(
+                        "audit",
+                        "audit: {file: audit.jsonl, key_env: K, sink: {url: 'jdbc:postgresql://h/db', user: u,"
+                                + " password_env: P, table: 'a; drop'}}",
+                        "6:111: 'table' in 'sink' in 'audit' must be a plain name or schema.name (letters, digits,"
+                                + " _), found 'a; drop'"),
                 arguments(
                         "audit", "audit: file: audit.jsonl", "6:12: invalid YAML: mapping values are not allowed here"),
                 arguments(
@@ -284,7 +352,7 @@ class PolicyLoaderTest {
                   - {name: bob, role: staff, password: "VERIFIER"}
                 backends:
                   postgresql: {host: localhost, port: 0, database: demo, user: custos, password_env: PG}
-                audit: {file: audit.jsonl}
+                audit: {file: audit.jsonl, key_env: AUDIT_KEY}
                 classification:
                   - schema: public
                     table: customer

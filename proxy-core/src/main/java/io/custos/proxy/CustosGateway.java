@@ -1,5 +1,6 @@
 package io.custos.proxy;
 
+import io.custos.policy.AuditSettings;
 import io.custos.policy.Backend;
 import io.custos.policy.Limits;
 import io.custos.policy.Listener;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +73,14 @@ public final class CustosGateway implements AutoCloseable {
      * bind or a backend's catalog cannot be read.
      */
     public static CustosGateway start(Policy policy) {
+        return start(policy, FileAuditLog::new);
+    }
+
+    /**
+     * Like {@link #start(Policy)}, with the audit log {@code auditLogs} makes from the policy's audit settings: for
+     * tests that make the trail's writes fail.
+     */
+    public static CustosGateway start(Policy policy, Function<AuditSettings, AuditLog> auditLogs) {
         List<Backend.Protocol> protocols = new ArrayList<>();
         for (Backend.Protocol protocol : Backend.Protocol.values()) {
             if (policy.backend(protocol).isPresent()
@@ -88,7 +98,7 @@ public final class CustosGateway implements AutoCloseable {
         Supplier<Policy> policySupplier = () -> policy;
 
         GatewayGuards guards = guards(policy, policySupplier);
-        AuditLog audit = new FileAuditLog(policy.audit());
+        AuditLog audit = auditLogs.apply(policy.audit());
         EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         List<Frontend> frontends = new ArrayList<>();

@@ -16,11 +16,13 @@ import io.custos.rewrite.postgres.LexedStatement;
 import io.custos.rewrite.postgres.LexedStatement.Verb;
 import io.custos.rewrite.postgres.PostgresLexer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -161,6 +163,10 @@ public final class StatementGate {
     private static final Set<String> SYSTEM_SCHEMAS =
             Set.of("information_schema", "pg_catalog", "mysql", "performance_schema", "sys");
 
+    /** A {@code *} that selects every column: after SELECT (DISTINCT, ALL), a comma or a qualifier's dot. */
+    private static final Pattern SELECT_STAR =
+            Pattern.compile("(?:\\bSELECT(?:\\s+(?:DISTINCT|ALL))?|,|\\.)\\s*\\*", Pattern.CASE_INSENSITIVE);
+
     private static final Pattern MYSQL_KILL = Pattern.compile("\\bKILL\\b", Pattern.CASE_INSENSITIVE);
 
     private final QueryMasker masker;
@@ -267,10 +273,55 @@ public final class StatementGate {
         Decided decided = dialect == Dialect.MYSQL
                 ? decideMySql(statement, caller, (MySqlMode) lexerSettings)
                 : decide(statement, caller, (Boolean) lexerSettings);
+        StatementVerdict verdict = decided.verdict().withTouched(touched(statement, caller, dialect == Dialect.MYSQL));
         if (decided.cacheable()) {
-            cache.put(key, decided.verdict());
+            cache.put(key, verdict);
         }
-        return decided.verdict();
+        return verdict;
+    }
+
+    /**
+     * What the statement may touch of the classification, for the audit trail: the classified tables it names, their
+     * classified columns it names or selects with {@code *} ({@code SELECT *}, {@code t.*}), and those columns'
+     * levels.
+     */
+    static StatementVerdict.Touched touched(LexedStatement statement, Caller caller, boolean foldCase) {
+        Classification classification = caller.classification();
+        Set<String> classifiedTables = classification.tables().stream()
+                .map(table -> fold(table.table(), foldCase))
+                .collect(Collectors.toUnmodifiableSet());
+        Set<String> named = new TreeSet<>();
+        Set<String> parts = new HashSet<>();
+        Set<String> lastParts = new HashSet<>();
+        for (List<String> chain : statement.identifierChains()) {
+            namedTable(chain, classifiedTables).ifPresent(named::add);
+            chain.forEach(part -> parts.add(fold(part, foldCase)));
+            lastParts.add(fold(chain.get(chain.size() - 1), foldCase));
+        }
+        if (named.isEmpty()) {
+            return StatementVerdict.Touched.NONE;
+        }
+        // A table of the schemas in the search path (PostgreSQL) or of the current database (MySQL), or of a schema
+        // the statement names.
+        Set<String> schemas = new HashSet<>(parts);
+        caller.searchPath().forEach(schema -> schemas.add(fold(schema, foldCase)));
+        // COPY and the file functions read every column of the table they name.
+        boolean star = SELECT_STAR.matcher(statement.normalized()).find()
+                || statement.statementClass() == StatementClass.IMPORT_EXPORT;
+        Set<String> tables = new TreeSet<>();
+        Set<String> columns = new TreeSet<>();
+        Set<Integer> levels = new TreeSet<>();
+        for (ColumnRule rule : classification.rules()) {
+            if (!named.contains(fold(rule.table(), foldCase)) || !schemas.contains(fold(rule.schema(), foldCase))) {
+                continue;
+            }
+            tables.add(rule.schema() + "." + rule.table());
+            if (star || lastParts.contains(fold(rule.column(), foldCase))) {
+                columns.add(rule.schema() + "." + rule.table() + "." + rule.column());
+                levels.add(rule.level());
+            }
+        }
+        return new StatementVerdict.Touched(List.copyOf(tables), List.copyOf(columns), List.copyOf(levels));
     }
 
     /** A verdict reached after the analysis failed is not cached: the failure may pass. */

@@ -9,7 +9,7 @@ import java.util.List;
  * The gate's verdict on one statement. {@code normalized} has every literal replaced by {@code ?} and is what the
  * audit trail records, with {@code digest} (hex SHA-256 of it); {@code sql} is the text to send (the rewrite, or the
  * original); {@code rule} names the refusing rule ({@code null} unless refused); {@code reason} is the message for the
- * client.
+ * client; {@code touched} names the classified tables and columns the statement names, for the audit trail.
  */
 public record StatementVerdict(
         StatementClass statementClass,
@@ -19,7 +19,8 @@ public record StatementVerdict(
         String sql,
         List<String> maskedColumns,
         String rule,
-        String reason) {
+        String reason,
+        Touched touched) {
     public StatementVerdict {
         requireNonNull(statementClass, "statementClass is null");
         requireNonNull(normalized, "normalized is null");
@@ -27,5 +28,41 @@ public record StatementVerdict(
         requireNonNull(decision, "decision is null");
         requireNonNull(sql, "sql is null");
         maskedColumns = List.copyOf(maskedColumns);
+        requireNonNull(touched, "touched is null");
+    }
+
+    /** A verdict that touches nothing classified (or where nobody looked). */
+    public StatementVerdict(
+            StatementClass statementClass,
+            String normalized,
+            String digest,
+            Decision decision,
+            String sql,
+            List<String> maskedColumns,
+            String rule,
+            String reason) {
+        this(statementClass, normalized, digest, decision, sql, maskedColumns, rule, reason, Touched.NONE);
+    }
+
+    /** This verdict with {@code otherTouched}. */
+    public StatementVerdict withTouched(Touched otherTouched) {
+        return new StatementVerdict(
+                statementClass, normalized, digest, decision, sql, maskedColumns, rule, reason, otherTouched);
+    }
+
+    /**
+     * The classified tables ({@code schema.table}) a statement names, the classified columns of those tables
+     * ({@code schema.table.column}) it names or reaches with a {@code *}, and their levels, ascending. Names are
+     * matched as the lexer sees them, without resolving aliases, so this is what the statement may touch: a superset
+     * when a name is shared or a {@code *} covers columns the query does not return.
+     */
+    public record Touched(List<String> tables, List<String> columns, List<Integer> levels) {
+        public static final Touched NONE = new Touched(List.of(), List.of(), List.of());
+
+        public Touched {
+            tables = List.copyOf(tables);
+            columns = List.copyOf(columns);
+            levels = List.copyOf(levels);
+        }
     }
 }

@@ -940,6 +940,34 @@ class StatementGateTest {
         assertThat(gate.checkSingle("", caller("staff"), true).statements()).isEmpty();
     }
 
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            textBlock =
+                    """
+            SELECT id FROM project                                           | ''                                   | ''                                                   | ''
+            SELECT id, mobile FROM customer WHERE id = 1                     | public.customer                      | public.customer.mobile                               | 1
+            SELECT * FROM customer                                           | public.customer                      | public.customer.mobile public.customer.name          | 1
+            SELECT count(*) FROM customer                                    | public.customer                      | ''                                                   | ''
+            SELECT c.name, b.account_no FROM customer c JOIN customer_bank b ON b.id = c.id | public.customer public.customer_bank | public.customer.name public.customer_bank.account_no | 1 3
+            UPDATE customer_asset SET annual_income = 0                       | public.customer_asset                | public.customer_asset.annual_income                  | 2
+            COPY customer TO STDOUT                                          | public.customer                      | public.customer.mobile public.customer.name          | 1
+            """)
+    void check_recordsWhatTheStatementTouches(String sql, String tables, String columns, String levels) {
+        StatementVerdict verdict =
+                gate.check(sql, caller("it_engineer"), true).statements().get(0);
+
+        assertThat(verdict.touched().tables()).containsExactlyElementsOf(words(tables));
+        assertThat(verdict.touched().columns()).containsExactlyElementsOf(words(columns));
+        assertThat(verdict.touched().levels())
+                .containsExactlyElementsOf(
+                        words(levels).stream().map(Integer::valueOf).toList());
+    }
+
+    private static List<String> words(String text) {
+        return text.isBlank() ? List.of() : List.of(text.strip().split("\\s+"));
+    }
+
     private static Caller caller(String role) {
         return new Caller("user_" + role, ROLES.get(role), CLASSIFICATION, "v1", List.of("public"));
     }

@@ -32,6 +32,11 @@ public final class AuditJson {
             .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
             .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
             .build();
+    private static final JsonFactory TRAIL_FACTORY = JsonFactory.builder()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+            .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .disable(StreamWriteFeature.AUTO_CLOSE_CONTENT)
+            .build();
 
     private AuditJson() {}
 
@@ -63,12 +68,22 @@ public final class AuditJson {
     /** Writes the record as UTF-8 JSON to {@code out}, without the line end. */
     static void write(AuditRecord record, OutputStream out) throws IOException {
         try (JsonGenerator generator = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
-            write(record, generator);
+            generator.writeStartObject();
+            writeFields(record, generator);
+            generator.writeEndObject();
         }
     }
 
-    private static void write(AuditRecord record, JsonGenerator generator) throws IOException {
-        generator.writeStartObject();
+    /**
+     * A generator for one line of the trail: closing it flushes what was written without closing the object, so the
+     * chain can seal the bytes before the MAC field is appended.
+     */
+    static JsonGenerator trailGenerator(OutputStream out) throws IOException {
+        return TRAIL_FACTORY.createGenerator(out, JsonEncoding.UTF8);
+    }
+
+    /** The record's fields, in the order they are written, into an object already started. */
+    static void writeFields(AuditRecord record, JsonGenerator generator) throws IOException {
         generator.writeStringField("time", record.time().toString());
         generator.writeStringField("event", record.event().auditName());
         generator.writeNumberField("session_id", record.sessionId());
@@ -101,7 +116,29 @@ public final class AuditJson {
         }
         writeOptional(generator, "policy_version", record.policyVersion());
         writeOptional(generator, "error_code", record.errorCode());
-        generator.writeEndObject();
+        writeStrings(generator, "tables", record.tables());
+        writeStrings(generator, "columns", record.columns());
+        if (!record.levels().isEmpty()) {
+            generator.writeArrayFieldStart("levels");
+            for (int level : record.levels()) {
+                generator.writeNumber(level);
+            }
+            generator.writeEndArray();
+        }
+        if (record.parameters() >= 0) {
+            generator.writeNumberField("parameters", record.parameters());
+        }
+    }
+
+    private static void writeStrings(JsonGenerator generator, String name, List<String> values) throws IOException {
+        if (values.isEmpty()) {
+            return;
+        }
+        generator.writeArrayFieldStart(name);
+        for (String value : values) {
+            generator.writeString(wellFormed(value));
+        }
+        generator.writeEndArray();
     }
 
     private static void writeOptional(JsonGenerator generator, String name, String value) throws IOException {
@@ -169,18 +206,23 @@ public final class AuditJson {
             case "decision" -> fields.decision = parser.getText();
             case "rule" -> fields.rule = parser.getText();
             case "reason" -> fields.reason = parser.getText();
-            case "masked_columns" -> fields.maskedColumns = readStrings(parser);
+            case "masked_columns" -> fields.maskedColumns = readStrings(parser, name);
             case "rows" -> fields.rows = parser.getLongValue();
             case "duration_micros" -> fields.durationMicros = parser.getLongValue();
             case "policy_version" -> fields.policyVersion = parser.getText();
             case "error_code" -> fields.errorCode = parser.getText();
+            case "tables" -> fields.tables = readStrings(parser, name);
+            case "columns" -> fields.columns = readStrings(parser, name);
+            case "levels" -> fields.levels =
+                    readStrings(parser, name).stream().map(Integer::valueOf).toList();
+            case "parameters" -> fields.parameters = parser.getIntValue();
             default -> parser.skipChildren();
         }
     }
 
-    private static List<String> readStrings(JsonParser parser) throws IOException {
+    private static List<String> readStrings(JsonParser parser, String name) throws IOException {
         if (parser.currentToken() != JsonToken.START_ARRAY) {
-            throw new IllegalArgumentException("Malformed audit record: masked_columns is not an array");
+            throw new IllegalArgumentException("Malformed audit record: " + name + " is not an array");
         }
         List<String> values = new ArrayList<>();
         while (parser.nextToken() != JsonToken.END_ARRAY) {
@@ -209,6 +251,10 @@ public final class AuditJson {
         private long durationMicros = -1;
         private String policyVersion;
         private String errorCode;
+        private List<String> tables = List.of();
+        private List<String> columns = List.of();
+        private List<Integer> levels = List.of();
+        private int parameters = -1;
 
         private AuditRecord toRecord() {
             require(time, "time");
@@ -235,7 +281,11 @@ public final class AuditJson {
                     rows,
                     durationMicros,
                     policyVersion,
-                    errorCode);
+                    errorCode,
+                    tables,
+                    columns,
+                    levels,
+                    parameters);
         }
 
         private static void require(Object value, String name) {

@@ -4,18 +4,29 @@ import static java.util.Objects.requireNonNull;
 
 import io.custos.policy.StatementClass;
 import io.custos.rewrite.Decision;
+import io.custos.rewrite.Digests;
 import io.custos.rewrite.StatementVerdict;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
 /**
- * One entry of the audit trail. Nullable fields are left out of the written record; {@code rows} and
- * {@code durationMicros} are {@code -1} when unknown or not applicable, and are left out then too.
+ * One entry of the audit trail. Nullable fields are left out of the written record; {@code rows},
+ * {@code durationMicros} and {@code parameters} are {@code -1} when unknown or not applicable, and are left out then
+ * too, as are empty lists.
+ *
+ * <p>Statement records never hold a literal value: {@code normalized} is the gate's normalized text (every literal a
+ * {@code ?}), and for statements that set passwords or other secrets everything from the key word that introduces the
+ * secret on is replaced as well (see {@link AuditRedaction}), with the digest taken of what remains. Bound parameters
+ * are counted, never recorded.
  *
  * @param decision one of {@link #ALLOWED}, {@link #REWRITTEN}, {@link #REFUSED}, {@link #FAILED}; null for
  *     connection events
  * @param errorCode the SQLSTATE the backend or the gateway returned, if any
+ * @param tables the classified tables the statement names, as {@code schema.table}
+ * @param columns the classified columns it names or selects with {@code *}, as {@code schema.table.column}
+ * @param levels the levels of those columns, ascending
+ * @param parameters how many parameters were bound to a prepared statement, {@code -1} when none were
  */
 public record AuditRecord(
         Instant time,
@@ -36,7 +47,11 @@ public record AuditRecord(
         long rows,
         long durationMicros,
         String policyVersion,
-        String errorCode) {
+        String errorCode,
+        List<String> tables,
+        List<String> columns,
+        List<Integer> levels,
+        int parameters) {
     public static final String ALLOWED = "allowed";
     public static final String REWRITTEN = "rewritten";
     public static final String REFUSED = "refused";
@@ -51,6 +66,12 @@ public record AuditRecord(
         requireNonNull(protocol, "protocol is null");
         requireNonNull(policyVersion, "policyVersion is null");
         maskedColumns = maskedColumns == null ? List.of() : List.copyOf(maskedColumns);
+        tables = tables == null ? List.of() : List.copyOf(tables);
+        columns = columns == null ? List.of() : List.copyOf(columns);
+        levels = levels == null ? List.of() : List.copyOf(levels);
+        if (parameters < -1) {
+            throw new IllegalArgumentException("parameters: " + parameters + " (expected: >= -1)");
+        }
         if (decision != null && !DECISIONS.contains(decision)) {
             throw new IllegalArgumentException("decision: " + decision + " (expected: one of " + DECISIONS + ")");
         }
@@ -62,42 +83,148 @@ public record AuditRecord(
         }
     }
 
+    /** A record that names nothing classified and binds no parameters. */
+    public AuditRecord(
+            Instant time,
+            AuditEvent event,
+            long sessionId,
+            String user,
+            String role,
+            String clientAddress,
+            String database,
+            String protocol,
+            StatementClass statementClass,
+            String normalized,
+            String digest,
+            String decision,
+            String rule,
+            String reason,
+            List<String> maskedColumns,
+            long rows,
+            long durationMicros,
+            String policyVersion,
+            String errorCode) {
+        this(
+                time,
+                event,
+                sessionId,
+                user,
+                role,
+                clientAddress,
+                database,
+                protocol,
+                statementClass,
+                normalized,
+                digest,
+                decision,
+                rule,
+                reason,
+                maskedColumns,
+                rows,
+                durationMicros,
+                policyVersion,
+                errorCode,
+                List.of(),
+                List.of(),
+                List.of(),
+                -1);
+    }
+
+    /** This record with what its statement touched of the classification. */
+    public AuditRecord touching(StatementVerdict.Touched touched) {
+        return new AuditRecord(
+                time,
+                event,
+                sessionId,
+                user,
+                role,
+                clientAddress,
+                database,
+                protocol,
+                statementClass,
+                normalized,
+                digest,
+                decision,
+                rule,
+                reason,
+                maskedColumns,
+                rows,
+                durationMicros,
+                policyVersion,
+                errorCode,
+                touched.tables(),
+                touched.columns(),
+                touched.levels(),
+                parameters);
+    }
+
+    /** This record noting that {@code count} parameters were bound. */
+    public AuditRecord withParameters(int count) {
+        return new AuditRecord(
+                time,
+                event,
+                sessionId,
+                user,
+                role,
+                clientAddress,
+                database,
+                protocol,
+                statementClass,
+                normalized,
+                digest,
+                decision,
+                rule,
+                reason,
+                maskedColumns,
+                rows,
+                durationMicros,
+                policyVersion,
+                errorCode,
+                tables,
+                columns,
+                levels,
+                count);
+    }
+
     /** A statement the gate passed (allowed or rewritten) completed with {@code rows} returned or affected. */
     public static AuditRecord completed(
             AuditContext context, StatementVerdict statement, long rows, long durationMicros, String policyVersion) {
         if (statement.decision() == Decision.REWRITTEN) {
             return rewritten(
-                    context,
-                    statement.statementClass(),
-                    statement.normalized(),
-                    statement.digest(),
-                    statement.maskedColumns(),
-                    rows,
-                    durationMicros,
-                    policyVersion);
+                            context,
+                            statement.statementClass(),
+                            statement.normalized(),
+                            statement.digest(),
+                            statement.maskedColumns(),
+                            rows,
+                            durationMicros,
+                            policyVersion)
+                    .touching(statement.touched());
         }
         return allowed(
-                context,
-                statement.statementClass(),
-                statement.normalized(),
-                statement.digest(),
-                rows,
-                durationMicros,
-                policyVersion);
+                        context,
+                        statement.statementClass(),
+                        statement.normalized(),
+                        statement.digest(),
+                        rows,
+                        durationMicros,
+                        policyVersion)
+                .touching(statement.touched());
     }
 
     /** A statement the gate refused, answered with {@code errorCode}. */
     public static AuditRecord refusedBy(
             AuditContext context, StatementVerdict refusal, String errorCode, String policyVersion) {
         return refused(
-                context,
-                refusal.statementClass(),
-                refusal.normalized(),
-                refusal.digest(),
-                refusal.rule(),
-                refusal.reason(),
-                errorCode,
-                policyVersion);
+                        context,
+                        refusal.statementClass(),
+                        refusal.normalized(),
+                        refusal.digest(),
+                        refusal.rule(),
+                        refusal.reason(),
+                        errorCode,
+                        policyVersion)
+                .touching(refusal.touched());
     }
 
     /** A client opened a connection. */
@@ -200,6 +327,27 @@ public record AuditRecord(
                 errorCode);
     }
 
+    /** The statement {@code statement} that was let through ended in an error with SQLSTATE {@code errorCode}. */
+    public static AuditRecord failedBy(
+            AuditContext context,
+            StatementVerdict statement,
+            String errorCode,
+            String reason,
+            long durationMicros,
+            String policyVersion) {
+        return failed(
+                        context,
+                        statement.statementClass(),
+                        statement.normalized(),
+                        statement.digest(),
+                        statement.maskedColumns(),
+                        errorCode,
+                        reason,
+                        durationMicros,
+                        policyVersion)
+                .touching(statement.touched());
+    }
+
     /** A statement that was let through (possibly rewritten) ended in an error with SQLSTATE {@code errorCode}. */
     public static AuditRecord failed(
             AuditContext context,
@@ -268,6 +416,8 @@ public record AuditRecord(
             long durationMicros,
             String policyVersion,
             String errorCode) {
+        String safe = AuditRedaction.redact(statementClass, normalized);
+        String safeDigest = safe.equals(normalized) ? digest : Digests.sha256Hex(safe);
         return new AuditRecord(
                 Instant.now(),
                 AuditEvent.STATEMENT,
@@ -278,8 +428,8 @@ public record AuditRecord(
                 context.database(),
                 context.protocol(),
                 statementClass,
-                normalized,
-                digest,
+                safe,
+                safeDigest,
                 decision,
                 rule,
                 reason,

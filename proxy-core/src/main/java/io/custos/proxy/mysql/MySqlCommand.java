@@ -78,6 +78,10 @@ final class MySqlCommand {
     private long columnsLeft;
     private long definitionsLeft;
     private long statementId;
+    private int preparedParameters;
+
+    /** For EXECUTE, how many parameters the prepared statement binds; -1 otherwise. */
+    int parameters = -1;
 
     /** Statement bookkeeping for the audit trail. */
     int next;
@@ -135,6 +139,11 @@ final class MySqlCommand {
 
     boolean finished() {
         return finished;
+    }
+
+    /** The parameters of the statement a COM_STMT_PREPARE_OK announced. */
+    int preparedParameters() {
+        return preparedParameters;
     }
 
     long statementId() {
@@ -196,6 +205,7 @@ final class MySqlCommand {
         statementId = payload.getUnsignedIntLE(start + 1);
         int columns = payload.getUnsignedShortLE(start + 5);
         int parameters = payload.getUnsignedShortLE(start + 7);
+        preparedParameters = parameters;
         definitionsLeft = columns + parameters;
         if (!deprecateEof) {
             definitionsLeft += (columns > 0 ? 1 : 0) + (parameters > 0 ? 1 : 0);

@@ -11,6 +11,7 @@ import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
 import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.audit.SessionAudit;
 import io.custos.proxy.limits.ConnectionLimiter;
 import io.custos.proxy.limits.IdleTimer;
 import io.custos.proxy.limits.LoginLockout;
@@ -159,7 +160,12 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         ENCRYPTED_PASSWORD
     }
 
-    private record Prepared(StatementVerdict verdict, boolean changesSession) {}
+    /** A prepared statement's verdict; {@code parameters} is how many it binds, which the trail records. */
+    private record Prepared(StatementVerdict verdict, boolean changesSession, int parameters) {
+        Prepared withParameters(int count) {
+            return new Prepared(verdict, changesSession, count);
+        }
+    }
 
     private final GatewayContext context;
     private final MySqlServer server;
@@ -172,6 +178,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private Channel client;
     private CancelKey cancelKey;
     private AuditContext audit;
+    private SessionAudit trail;
     private Policy policy;
     private Role role;
     private Caller caller;
@@ -222,10 +229,11 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        trail = SessionAudit.install(client, context.audit());
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), PROTOCOL);
         policy = context.policy().get();
-        context.audit().record(AuditRecord.connect(audit, policy.version()));
+        trail.record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", sessionId(), audit.clientAddress());
         Limits limits = policy.limits();
         idleTimer = new IdleTimer(
@@ -338,7 +346,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         pending.clear();
         prepared.clear();
         long micros = (System.nanoTime() - startNanos) / 1_000;
-        context.audit().record(AuditRecord.disconnect(audit, micros, policy.version()));
+        trail.record(AuditRecord.disconnect(audit, micros, policy.version()));
         log.debug("[{}] closed", sessionId());
     }
 
@@ -407,7 +415,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             if (context.guards().tls().map(ClientTls::requireTls).orElse(false) && !TlsChannels.secure(client)) {
                 String reason = "custos: the gateway accepts only TLS connections; connect with ssl-mode=REQUIRED"
                         + " or stronger";
-                context.audit().record(AuditRecord.authFailed(audit, reason, "08004", policy.version()));
+                trail.record(AuditRecord.authFailed(audit, reason, "08004", policy.version()));
                 fatal(ER_SECURE_TRANSPORT_REQUIRED, "08004", reason);
                 return;
             }
@@ -496,7 +504,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (lock.isPresent()) {
             String reason = "custos: too many failed logins for " + lock.get().subject() + "; try again in "
                     + lock.get().remainingSeconds() + " s";
-            context.audit().record(AuditRecord.authFailed(audit, reason, "HY000", policy.version()));
+            trail.record(AuditRecord.authFailed(audit, reason, "HY000", policy.version()));
             log.debug("[{}] login refused: {}", sessionId(), reason);
             fatal(ER_HOST_IS_BLOCKED, "HY000", reason);
             return;
@@ -632,13 +640,13 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private void deny(String why, boolean passwordGiven) {
         String reason = "Access denied for user '" + authUserName + "'@'" + host() + "' (using password: "
                 + (passwordGiven ? "YES" : "NO") + ")";
-        context.audit().record(AuditRecord.authFailed(audit, reason + ": " + why, "28000", policy.version()));
+        trail.record(AuditRecord.authFailed(audit, reason + ": " + why, "28000", policy.version()));
         log.info("[{}] authentication failed for user '{}' from {}", sessionId(), authUserName, audit.clientAddress());
         LoginLockout.Outcome outcome = context.guards().lockout().failed(host(), authUserName);
         outcome.newLock().ifPresent(lock -> {
             String lockReason = lock.subject() + " locked for " + lock.remainingSeconds() + " s after "
                     + outcome.failures() + " failed logins";
-            context.audit().record(AuditRecord.lockout(audit, lockReason, policy.version()));
+            trail.record(AuditRecord.lockout(audit, lockReason, policy.version()));
             log.warn(
                     "[{}] {}; last attempt as user '{}' from {}; check for password guessing, or raise 'lockout' in"
                             + " the policy's limits",
@@ -668,7 +676,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (newRole.requireTls() && !TlsChannels.secure(client)) {
             String reason =
                     "custos: role " + newRole.name() + " must connect with TLS; use ssl-mode=REQUIRED or" + " stronger";
-            context.audit().record(AuditRecord.authFailed(audit, reason, "28000", policy.version()));
+            trail.record(AuditRecord.authFailed(audit, reason, "28000", policy.version()));
             fatal(ER_ACCESS_DENIED, "28000", reason);
             return false;
         }
@@ -702,7 +710,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         String database = requestedDatabase == null ? backendConfig.database() : requestedDatabase;
         schema = database;
         audit = audit.authenticated(authUserName, role.name(), database);
-        context.audit().record(AuditRecord.authOk(audit, policy.version()));
+        trail.record(AuditRecord.authOk(audit, policy.version()));
         caller = newCaller();
         log.debug("[{}] user '{}' (role {}) authenticated", sessionId(), authUserName, role.name());
         state = State.CONNECTING;
@@ -903,6 +911,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             }
             case PREPARED -> {
                 if (lastPrepared != null) {
+                    lastPrepared = lastPrepared.withParameters(head.preparedParameters());
                     prepared.put(head.statementId(), lastPrepared);
                 }
             }
@@ -931,7 +940,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (!statementEnds) {
             return;
         }
-        auditCompleted(statement, head.rowsSoFar, head.elapsedMicros());
+        auditCompleted(statement, head.rowsSoFar, head.elapsedMicros(), head.parameters);
         head.next++;
         head.rowsSoFar = 0;
         head.startNanos = System.nanoTime();
@@ -983,16 +992,15 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 sessionId(),
                 fileName);
         String normalized = statement == null ? "LOAD DATA LOCAL INFILE ?" : statement.normalized();
-        context.audit()
-                .record(AuditRecord.refused(
-                        audit,
-                        statement == null ? StatementClass.IMPORT_EXPORT : statement.statementClass(),
-                        normalized,
-                        statement == null ? Digests.sha256Hex(normalized) : statement.digest(),
-                        FILE_REQUEST_RULE,
-                        "custos: the database asked for file '" + fileName + "', which no statement allowed",
-                        "HY000",
-                        policy.version()));
+        trail.record(AuditRecord.refused(
+                audit,
+                statement == null ? StatementClass.IMPORT_EXPORT : statement.statementClass(),
+                normalized,
+                statement == null ? Digests.sha256Hex(normalized) : statement.digest(),
+                FILE_REQUEST_RULE,
+                "custos: the database asked for file '" + fileName + "', which no statement allowed",
+                "HY000",
+                policy.version()));
     }
 
     /**
@@ -1241,7 +1249,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 verdict.statements().isEmpty() ? null : verdict.statements().get(0);
         lastPrepared = statement == null
                 ? null
-                : new Prepared(statement, SESSION_CHANGE.matcher(sql).find());
+                : new Prepared(statement, SESSION_CHANGE.matcher(sql).find(), -1);
         lastPrepareRefused = false;
         send(payload, sequenceId, MySqlCommand.Kind.PREPARE, statement == null ? List.of() : List.of(statement));
     }
@@ -1268,6 +1276,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 packet.sequenceId(),
                 packet.sequenceId(),
                 deprecateEof());
+        command.parameters = statement == null ? -1 : statement.parameters();
         pending.addLast(command);
         backend.writePart(packet.payload(), packet.sequenceId());
         if (statement != null && statement.changesSession()) {
@@ -1403,16 +1412,15 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         MySqlServer.KillTarget target = server.killTarget(id).orElse(null);
         if (target == null || !target.user().equals(authUserName)) {
             String reason = "You are not owner of thread " + id;
-            context.audit()
-                    .record(AuditRecord.refused(
-                            audit,
-                            StatementClass.OTHER,
-                            normalized,
-                            Digests.sha256Hex(normalized),
-                            "kill",
-                            reason,
-                            "HY000",
-                            policy.version()));
+            trail.record(AuditRecord.refused(
+                    audit,
+                    StatementClass.OTHER,
+                    normalized,
+                    Digests.sha256Hex(normalized),
+                    "kill",
+                    reason,
+                    "HY000",
+                    policy.version()));
             reply(sequenceId, MySqlCodec.err(client.alloc(), ER_KILL_DENIED, "HY000", reason));
             return;
         }
@@ -1426,27 +1434,25 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             command.reply = result;
             long micros = (System.nanoTime() - started) / 1_000;
             if (result.getUnsignedByte(result.readerIndex()) == MySqlCodec.OK) {
-                context.audit()
-                        .record(AuditRecord.allowed(
-                                audit,
-                                StatementClass.OTHER,
-                                normalized,
-                                Digests.sha256Hex(normalized),
-                                0,
-                                micros,
-                                policy.version()));
+                trail.record(AuditRecord.allowed(
+                        audit,
+                        StatementClass.OTHER,
+                        normalized,
+                        Digests.sha256Hex(normalized),
+                        0,
+                        micros,
+                        policy.version()));
             } else {
-                context.audit()
-                        .record(AuditRecord.failed(
-                                audit,
-                                StatementClass.OTHER,
-                                normalized,
-                                Digests.sha256Hex(normalized),
-                                List.of(),
-                                MySqlCodec.errorSqlState(result),
-                                MySqlCodec.errorMessage(result),
-                                micros,
-                                policy.version()));
+                trail.record(AuditRecord.failed(
+                        audit,
+                        StatementClass.OTHER,
+                        normalized,
+                        Digests.sha256Hex(normalized),
+                        List.of(),
+                        MySqlCodec.errorSqlState(result),
+                        MySqlCodec.errorMessage(result),
+                        micros,
+                        policy.version()));
             }
             flushReplies();
             drainHeld();
@@ -1500,8 +1506,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     }
 
     private void refuse(int sequenceId, StatementVerdict refusal) {
-        context.audit()
-                .record(AuditRecord.refused(
+        trail.record(AuditRecord.refused(
                         audit,
                         refusal.statementClass(),
                         refusal.normalized(),
@@ -1509,7 +1514,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                         refusal.rule() == null ? "refused" : refusal.rule(),
                         refusal.reason(),
                         "42000",
-                        policy.version()));
+                        policy.version())
+                .touching(refusal.touched()));
         String reason = refusal.reason() == null ? "custos: statement refused" : refusal.reason();
         reply(sequenceId, MySqlCodec.err(client.alloc(), ER_TABLEACCESS_DENIED, "42000", reason));
     }
@@ -1651,25 +1657,18 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     // ---- audit
 
-    private void auditCompleted(StatementVerdict statement, long rows, long micros) {
-        context.audit().record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
+    private void auditCompleted(StatementVerdict statement, long rows, long micros, int parameters) {
+        trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version())
+                .withParameters(parameters));
         if (statement.statementClass() == StatementClass.DDL) {
             context.catalogChanged().run();
         }
     }
 
     private void auditFailed(StatementVerdict statement, String sqlState, int errorCode, MySqlCommand head) {
-        context.audit()
-                .record(AuditRecord.failed(
-                        audit,
-                        statement.statementClass(),
-                        statement.normalized(),
-                        statement.digest(),
-                        statement.maskedColumns(),
-                        sqlState,
-                        "MySQL error " + errorCode,
-                        head.elapsedMicros(),
-                        policy.version()));
+        trail.record(AuditRecord.failedBy(
+                        audit, statement, sqlState, "MySQL error " + errorCode, head.elapsedMicros(), policy.version())
+                .withParameters(head.parameters));
     }
 
     // ---- limits once ready
@@ -1688,16 +1687,15 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         packet.release();
         String reason = "custos: statement of " + bytes + " bytes exceeds the limit of " + limit
                 + " bytes (max_statement_bytes)";
-        context.audit()
-                .record(AuditRecord.refused(
-                        audit,
-                        StatementClass.OTHER,
-                        "<statement of " + bytes + " bytes>",
-                        "",
-                        "max_statement_bytes",
-                        reason,
-                        "08S01",
-                        policy.version()));
+        trail.record(AuditRecord.refused(
+                audit,
+                StatementClass.OTHER,
+                "<statement of " + bytes + " bytes>",
+                "",
+                "max_statement_bytes",
+                reason,
+                "08S01",
+                policy.version()));
         log.info("[{}] {}", sessionId(), reason);
         fatal(ErrorCode.STATEMENT_TOO_LONG.mysqlErrorNumber(), "08S01", reason, sequenceId + 1);
         return true;

@@ -32,6 +32,8 @@ final class Pending {
     int next;
     long rows;
     long startNanos;
+    /** For EXECUTE, how many parameters the portal was bound with; -1 otherwise. */
+    int parameters = -1;
 
     private Pending(Kind kind, List<StatementVerdict> statements, String refusal) {
         this.kind = kind;

@@ -13,6 +13,7 @@ import io.custos.proxy.GatewayContext;
 import io.custos.proxy.GatewayGuards;
 import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.audit.SessionAudit;
 import io.custos.proxy.limits.ConnectionLimiter;
 import io.custos.proxy.limits.IdleTimer;
 import io.custos.proxy.limits.LoginLockout;
@@ -98,12 +99,16 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private final Deque<Pending> pending = new ArrayDeque<>();
     private final Map<String, StatementVerdict> statements = new HashMap<>();
     private final Map<String, StatementVerdict> portals = new HashMap<>();
+    /** How many parameters each portal was bound with: the trail records the count, never the values. */
+    private final Map<String, Integer> portalParameters = new HashMap<>();
+
     private final long startNanos = System.nanoTime();
 
     private State state = State.STARTUP;
     private Channel client;
     private CancelKey cancelKey;
     private AuditContext audit;
+    private SessionAudit trail;
     private Policy policy;
     private Role role;
     private Caller caller;
@@ -128,10 +133,11 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        trail = SessionAudit.install(client, context.audit());
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), AuditContext.POSTGRESQL);
         policy = context.policy().get();
-        context.audit().record(AuditRecord.connect(audit, policy.version()));
+        trail.record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", cancelKey.sessionId(), audit.clientAddress());
         admission = context.guards().connections().admit(host(client));
         Limits limits = policy.limits();
@@ -214,7 +220,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         }
         releasePending();
         long micros = (System.nanoTime() - startNanos) / 1_000;
-        context.audit().record(AuditRecord.disconnect(audit, micros, policy.version()));
+        trail.record(AuditRecord.disconnect(audit, micros, policy.version()));
         log.debug("[{}] closed", cancelKey.sessionId());
     }
 
@@ -354,16 +360,14 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (tlsRequired && !TlsChannels.secure(client)) {
             String reason =
                     "custos: the gateway accepts only TLS connections; connect with sslmode=require or stronger";
-            context.audit()
-                    .record(AuditRecord.authFailed(audit, reason, ErrorCode.TLS_REQUIRED.sqlState(), policy.version()));
+            trail.record(AuditRecord.authFailed(audit, reason, ErrorCode.TLS_REQUIRED.sqlState(), policy.version()));
             throw new CustosException(ErrorCode.TLS_REQUIRED, reason);
         }
         Optional<LoginLockout.Lock> lock = context.guards().lockout().locked(host(client), userName);
         if (lock.isPresent()) {
             String reason = "custos: too many failed logins for " + lock.get().subject() + "; try again in "
                     + lock.get().remainingSeconds() + " s";
-            context.audit()
-                    .record(AuditRecord.authFailed(audit, reason, ErrorCode.LOGIN_LOCKED.sqlState(), policy.version()));
+            trail.record(AuditRecord.authFailed(audit, reason, ErrorCode.LOGIN_LOCKED.sqlState(), policy.version()));
             log.debug("[{}] login refused: {}", cancelKey.sessionId(), reason);
             throw new CustosException(ErrorCode.LOGIN_LOCKED, reason);
         }
@@ -448,8 +452,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private Optional<String> secondFactorRefusal(String userName) {
         if (role.requireTls() && !TlsChannels.secure(client)) {
             String reason = "custos: role " + role.name() + " must connect with TLS; use sslmode=require or stronger";
-            context.audit()
-                    .record(AuditRecord.authFailed(audit, reason, ErrorCode.TLS_REQUIRED.sqlState(), policy.version()));
+            trail.record(AuditRecord.authFailed(audit, reason, ErrorCode.TLS_REQUIRED.sqlState(), policy.version()));
             fatal(ErrorCode.TLS_REQUIRED, reason);
             return Optional.of(reason);
         }
@@ -471,9 +474,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
      */
     private void authenticationFailed(String auditReason, String clientMessage) {
         String userName = audit.user();
-        context.audit()
-                .record(AuditRecord.authFailed(
-                        audit, auditReason, ErrorCode.AUTHENTICATION_FAILED.sqlState(), policy.version()));
+        trail.record(AuditRecord.authFailed(
+                audit, auditReason, ErrorCode.AUTHENTICATION_FAILED.sqlState(), policy.version()));
         log.info(
                 "[{}] authentication failed for user '{}' from {}",
                 cancelKey.sessionId(),
@@ -483,7 +485,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         outcome.newLock().ifPresent(lock -> {
             String reason = lock.subject() + " locked for " + lock.remainingSeconds() + " s after " + outcome.failures()
                     + " failed logins";
-            context.audit().record(AuditRecord.lockout(audit, reason, policy.version()));
+            trail.record(AuditRecord.lockout(audit, reason, policy.version()));
             log.warn(
                     "[{}] {}; last attempt as user '{}' from {}; check for password guessing, or raise 'lockout' in"
                             + " the policy's limits",
@@ -512,7 +514,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             fatal(ErrorCode.UNKNOWN_DATABASE, "database \"" + audit.database() + "\" does not exist");
             return;
         }
-        context.audit().record(AuditRecord.authOk(audit, policy.version()));
+        trail.record(AuditRecord.authOk(audit, policy.version()));
         caller = new Caller(userName, role, policy.classification(), policy.version(), searchPath());
         state = State.CONNECTING;
         Map<String, String> backendParameters = new HashMap<>();
@@ -650,7 +652,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (head.kind == Pending.Kind.QUERY) {
             StatementVerdict statement = head.current();
             if (statement != null) {
-                auditCompleted(statement, rows, head.elapsedMicros());
+                auditCompleted(statement, rows, head.elapsedMicros(), head.parameters);
             }
             head.advance();
             return;
@@ -658,7 +660,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (head.kind == Pending.Kind.EXECUTE) {
             StatementVerdict statement = head.current();
             if (statement != null) {
-                auditCompleted(statement, rows, head.elapsedMicros());
+                auditCompleted(statement, rows, head.elapsedMicros(), head.parameters);
             }
             pending.pollFirst();
         }
@@ -678,17 +680,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             String sqlState = fields.get('C');
             StatementVerdict statement = head.current();
             if (statement != null) {
-                context.audit()
-                        .record(AuditRecord.failed(
-                                audit,
-                                statement.statementClass(),
-                                statement.normalized(),
-                                statement.digest(),
-                                statement.maskedColumns(),
-                                sqlState,
-                                null,
-                                head.elapsedMicros(),
-                                policy.version()));
+                trail.record(
+                        AuditRecord.failedBy(audit, statement, sqlState, null, head.elapsedMicros(), policy.version())
+                                .withParameters(head.parameters));
             }
             if (withheld(sqlState)) {
                 frame.release();
@@ -739,8 +733,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void auditCompleted(StatementVerdict statement, long rows, long micros) {
-        context.audit().record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
+    private void auditCompleted(StatementVerdict statement, long rows, long micros, int parameters) {
+        trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version())
+                .withParameters(parameters));
         if (statement.statementClass() == StatementClass.DDL) {
             context.catalogChanged().run();
         }
@@ -890,6 +885,13 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         return PostgresMessages.finish(buffer);
     }
 
+    /** Bind: … Int16 n, Int16[n] parameter format codes, Int16 m: the number of parameter values that follow. */
+    private static int boundParameters(ByteBuf body) {
+        int formats = body.readUnsignedShort();
+        body.skipBytes(2 * formats);
+        return body.readUnsignedShort();
+    }
+
     /** Bind: String portal, String statement, … */
     private void onBind(ByteBuf frame) {
         ByteBuf body = PostgresMessages.body(frame);
@@ -901,6 +903,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         } else {
             portals.put(portal, verdict);
         }
+        portalParameters.put(portal, boundParameters(body));
         forward(frame, Pending.of(Pending.Kind.BIND));
     }
 
@@ -908,7 +911,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private void onExecute(ByteBuf frame) {
         String portal = PostgresMessages.readCString(PostgresMessages.body(frame));
         StatementVerdict verdict = portals.get(portal);
-        forward(frame, Pending.statements(Pending.Kind.EXECUTE, verdict == null ? List.of() : List.of(verdict)));
+        Pending entry = Pending.statements(Pending.Kind.EXECUTE, verdict == null ? List.of() : List.of(verdict));
+        entry.parameters = portalParameters.getOrDefault(portal, -1);
+        forward(frame, entry);
     }
 
     /** Close: Byte1 'S' or 'P', String name. */
@@ -920,6 +925,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             statements.remove(name);
         } else {
             portals.remove(name);
+            portalParameters.remove(name);
         }
         forward(frame, Pending.of(Pending.Kind.CLOSE));
     }
@@ -935,16 +941,15 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         }
         frame.release();
         String reason = "custos: role " + role.name() + " may not import or export data (fast-path function call)";
-        context.audit()
-                .record(AuditRecord.refused(
-                        audit,
-                        StatementClass.IMPORT_EXPORT,
-                        "<fast-path function call>",
-                        "",
-                        "import-export",
-                        reason,
-                        ErrorCode.PERMISSION_DENIED.sqlState(),
-                        policy.version()));
+        trail.record(AuditRecord.refused(
+                audit,
+                StatementClass.IMPORT_EXPORT,
+                "<fast-path function call>",
+                "",
+                "import-export",
+                reason,
+                ErrorCode.PERMISSION_DENIED.sqlState(),
+                policy.version()));
         refuse(Pending.Kind.FUNCTION, reason, false);
     }
 
@@ -967,9 +972,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     private void auditRefusal(StatementVerdict refusal) {
-        context.audit()
-                .record(AuditRecord.refusedBy(
-                        audit, refusal, ErrorCode.PERMISSION_DENIED.sqlState(), policy.version()));
+        trail.record(AuditRecord.refusedBy(audit, refusal, ErrorCode.PERMISSION_DENIED.sqlState(), policy.version()));
     }
 
     private boolean auditWritable() {
@@ -997,16 +1000,15 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         }
         String reason = "custos: statement of " + bytes + " bytes exceeds the limit of " + limit
                 + " bytes (max_statement_bytes)";
-        context.audit()
-                .record(AuditRecord.refused(
-                        audit,
-                        StatementClass.OTHER,
-                        "<statement of " + bytes + " bytes>",
-                        "",
-                        "max_statement_bytes",
-                        reason,
-                        ErrorCode.STATEMENT_TOO_LONG.sqlState(),
-                        policy.version()));
+        trail.record(AuditRecord.refused(
+                audit,
+                StatementClass.OTHER,
+                "<statement of " + bytes + " bytes>",
+                "",
+                "max_statement_bytes",
+                reason,
+                ErrorCode.STATEMENT_TOO_LONG.sqlState(),
+                policy.version()));
         log.info("[{}] {}", cancelKey.sessionId(), reason);
         throw new CustosException(ErrorCode.STATEMENT_TOO_LONG, reason);
     }
@@ -1046,6 +1048,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         pending.clear();
         statements.clear();
         portals.clear();
+        portalParameters.clear();
     }
 
     private static String host(Channel channel) {

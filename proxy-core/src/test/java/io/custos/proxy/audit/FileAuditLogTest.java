@@ -5,22 +5,31 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.custos.policy.AuditSettings;
+import io.custos.policy.SecretSource;
 import io.custos.policy.StatementClass;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileAuditLogTest {
+    static final String KEY = "file-audit-log-test-key-0123456789";
     private static final Duration RETRY_INTERVAL = Duration.ofMillis(50);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -29,25 +38,31 @@ class FileAuditLogTest {
     Path directory;
 
     @Test
-    void record_writesOneJsonLinePerRecord_creatingParentDirectories() throws IOException {
+    void record_writesOneSealedJsonLinePerRecord_creatingParentDirectories() throws IOException {
         Path file = directory.resolve("logs/audit/custos.jsonl");
         List<AuditRecord> records = List.of(
                 AuditRecord.connect(context(1), "v1"),
                 AuditRecord.authOk(context(1).authenticated("张伟", "信息员", "custos_demo"), "v1"),
                 AuditRecord.allowed(context(1), StatementClass.READ, "SELECT '客户' FROM project", "a1", 1, 90, "v1"));
 
-        try (FileAuditLog log = new FileAuditLog(new AuditSettings(file))) {
+        try (FileAuditLog log = new FileAuditLog(settings(file))) {
             records.forEach(log::record);
         }
 
         assertThat(readRecords(file)).containsExactlyElementsOf(records);
-        assertThat(Files.readString(file, StandardCharsets.UTF_8))
-                .endsWith("}\n")
-                .contains("张伟", "客户");
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        assertThat(lines).hasSize(records.size() + 3);
+        assertThat(lines.get(0))
+                .startsWith("{\"seq\":1,")
+                .contains("\"event\":\"file_start\"", "\"reason\":\"new trail\"");
+        assertThat(lines.get(1)).startsWith("{\"seq\":2,").contains("\"event\":\"trail_start\"");
+        assertThat(lines.get(lines.size() - 1)).contains("\"event\":\"trail_stop\"");
+        assertThat(lines).allSatisfy(line -> assertThat(line).matches("\\{\"seq\":\\d+,.*,\"mac\":\"[0-9a-f]{64}\"}"));
+        assertThat(verify(file).problems()).isEmpty();
     }
 
     @Test
-    void record_existingFile_isAppendedTo() throws IOException {
+    void record_restart_continuesTheChainFromTheLastLine() throws IOException {
         Path file = directory.resolve("custos.jsonl");
         AuditRecord first = AuditRecord.connect(context(1), "v1");
         AuditRecord second = AuditRecord.connect(context(2), "v1");
@@ -60,10 +75,133 @@ class FileAuditLogTest {
         }
 
         assertThat(readRecords(file)).containsExactly(first, second);
+        assertThat(Files.readString(file)).contains("\"reason\":\"restarted after a clean stop\"");
+        TrailVerifier.Result result = verify(file);
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.lastSeq()).isEqualTo(7);
     }
 
     @Test
-    void record_fromEightThreads_everyRecordIsWrittenExactlyOnce() throws Exception {
+    void record_restartAfterAKill_saysSoAndContinues() throws IOException {
+        Path file = directory.resolve("custos.jsonl");
+        try (FileAuditLog log = newLog(file, 16)) {
+            log.record(AuditRecord.connect(context(1), "v1"));
+        }
+        // A killed gateway writes no trail_stop: drop it, as if the process had died before close.
+        List<String> lines = Files.readAllLines(file);
+        Files.write(file, lines.subList(0, lines.size() - 1));
+
+        try (FileAuditLog log = newLog(file, 16)) {
+            log.record(AuditRecord.connect(context(2), "v1"));
+        }
+
+        assertThat(Files.readString(file)).contains("restarted after an unclean stop");
+        assertThat(verify(file).problems()).isEmpty();
+    }
+
+    @Test
+    void record_restartAfterATornLine_keepsTheTornFileAndStartsANewOne() throws IOException {
+        Path file = directory.resolve("custos.jsonl");
+        try (FileAuditLog log = newLog(file, 16)) {
+            log.record(AuditRecord.connect(context(1), "v1"));
+        }
+        Files.writeString(file, "{\"seq\":5,\"time\":\"2026-", java.nio.file.StandardOpenOption.APPEND);
+
+        try (FileAuditLog log = newLog(file, 16)) {
+            log.record(AuditRecord.connect(context(2), "v1"));
+        }
+
+        List<Path> files = trailFiles();
+        assertThat(files).hasSize(2);
+        Path torn =
+                files.stream().filter(path -> !path.equals(file)).findFirst().orElseThrow();
+        assertThat(Files.readString(torn)).endsWith("\"time\":\"2026-");
+        assertThat(Files.readString(file))
+                .contains("\"previous_file\":\"" + torn.getFileName() + "\"")
+                .contains("the previous file ends with an incomplete line");
+        TrailVerifier.Result result = TrailVerifier.verify(files, KEY.getBytes(StandardCharsets.UTF_8));
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.notes()).anySatisfy(note -> assertThat(note.message()).startsWith("incomplete last line"));
+    }
+
+    @Test
+    void record_beyondTheRotationSize_rotatesAndTheChainContinuesAcrossFiles() throws IOException {
+        Path file = directory.resolve("custos.jsonl");
+        AuditSettings settings = settings(file, 4096, false);
+
+        try (FileAuditLog log = new FileAuditLog(settings, TrailStorage.FILES, Clock.systemUTC())) {
+            for (int i = 0; i < 200; i++) {
+                log.record(AuditRecord.allowed(context(i), StatementClass.READ, "SELECT " + i, "d", i, 1, "v1"));
+            }
+        }
+
+        List<Path> files = trailFiles();
+        assertThat(files).hasSizeGreaterThan(3);
+        for (Path rotated : files) {
+            if (!rotated.equals(file)) {
+                assertThat(rotated.getFileName().toString()).matches("custos-\\d{8}-\\d{12}\\.jsonl");
+                assertThat(Files.size(rotated)).isLessThan(4096 + 1024);
+            }
+            assertThat(Files.readAllLines(rotated).get(0)).contains("\"event\":\"file_start\"");
+        }
+        List<AuditRecord> all = new ArrayList<>();
+        for (Path each : files.stream().sorted().toList()) {
+            all.addAll(readRecords(each));
+        }
+        assertThat(all).hasSize(200);
+        assertThat(TrailVerifier.verify(files, KEY.getBytes(StandardCharsets.UTF_8))
+                        .problems())
+                .isEmpty();
+    }
+
+    @Test
+    void record_whenTheDayChanges_rotatesByTheClock() throws IOException {
+        Path file = directory.resolve("custos.jsonl");
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-03T23:59:58Z"));
+
+        try (FileAuditLog log = new FileAuditLog(settings(file, 1 << 30, true), TrailStorage.FILES, clock)) {
+            log.record(AuditRecord.connect(context(1), "v1"));
+            log.flush();
+            clock.set(Instant.parse("2026-12-04T00:00:01Z"));
+            log.record(AuditRecord.connect(context(2), "v1"));
+            log.flush();
+            clock.set(Instant.parse("2026-12-04T23:00:00Z"));
+            log.record(AuditRecord.connect(context(3), "v1"));
+        }
+
+        Path rotated = directory.resolve("custos-20261203-000000000001.jsonl");
+        assertThat(trailFiles()).containsExactlyInAnyOrder(file, rotated);
+        assertThat(readRecords(rotated)).extracting(AuditRecord::sessionId).containsExactly(1L);
+        assertThat(readRecords(file)).extracting(AuditRecord::sessionId).containsExactly(2L, 3L);
+        assertThat(Files.readAllLines(file).get(0))
+                .contains("\"time\":\"2026-12-04T00:00:01Z\"", "a new day began")
+                .contains("\"previous_file\":\"" + rotated.getFileName() + "\"");
+        assertThat(TrailVerifier.verify(trailFiles(), KEY.getBytes(StandardCharsets.UTF_8))
+                        .problems())
+                .isEmpty();
+    }
+
+    @Test
+    void record_crashAfterRotationRename_nextStartContinuesFromTheRotatedFile() throws IOException {
+        Path file = directory.resolve("custos.jsonl");
+        try (FileAuditLog log = newLog(file, 16)) {
+            log.record(AuditRecord.connect(context(1), "v1"));
+        }
+        Path rotated = directory.resolve("custos-20261203-000000000001.jsonl");
+        Files.move(file, rotated);
+
+        try (FileAuditLog log = newLog(file, 16)) {
+            log.record(AuditRecord.connect(context(2), "v1"));
+        }
+
+        assertThat(Files.readAllLines(file).get(0)).contains("\"previous_file\":\"" + rotated.getFileName() + "\"");
+        assertThat(TrailVerifier.verify(List.of(file, rotated), KEY.getBytes(StandardCharsets.UTF_8))
+                        .problems())
+                .isEmpty();
+    }
+
+    @Test
+    void record_fromEightThreads_everyRecordIsWrittenExactlyOnceInTicketOrder() throws Exception {
         Path file = directory.resolve("custos.jsonl");
         int threads = 8;
         int perThread = 10_000;
@@ -76,8 +214,9 @@ class FileAuditLogTest {
                 Thread writer = new Thread(() -> {
                     awaitQuietly(start);
                     for (int i = 0; i < perThread; i++) {
-                        log.record(AuditRecord.allowed(
+                        long ticket = log.record(AuditRecord.allowed(
                                 context(sessionId), StatementClass.READ, "SELECT " + i, "d", i, 1, "v1"));
+                        assertThat(ticket).isPositive();
                     }
                 });
                 writer.start();
@@ -88,6 +227,8 @@ class FileAuditLogTest {
                 writer.join(WAIT.toMillis());
                 assertThat(writer.isAlive()).isFalse();
             }
+            log.flush();
+            assertThat(log.durable()).isEqualTo((long) threads * perThread);
         }
 
         List<AuditRecord> written = readRecords(file);
@@ -102,13 +243,31 @@ class FileAuditLogTest {
                     .as("records of one thread keep their order")
                     .isSorted();
         }
+        assertThat(verify(file).problems()).isEmpty();
+    }
+
+    @Test
+    void whenDurable_strict_runsOnceTheRecordIsForced() throws Exception {
+        Path file = directory.resolve("custos.jsonl");
+
+        try (FileAuditLog log = newLog(file, 64)) {
+            assertThat(log.holdsResults()).isTrue();
+            long ticket = log.record(AuditRecord.connect(context(1), "v1"));
+            CountDownLatch ran = new CountDownLatch(1);
+
+            log.whenDurable(ticket, ran::countDown);
+
+            assertThat(ran.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(log.durable()).isGreaterThanOrEqualTo(ticket);
+            assertThat(readRecords(file)).hasSize(1);
+        }
     }
 
     @Test
     void flush_returnsOnceEarlierRecordsAreInTheFile() throws IOException {
         Path file = directory.resolve("custos.jsonl");
 
-        try (FileAuditLog log = newLog(file, 64)) {
+        try (FileAuditLog log = newLog(file, 64, AuditSettings.Durability.RELAXED)) {
             for (int round = 1; round <= 5; round++) {
                 for (int i = 0; i < 100; i++) {
                     log.record(AuditRecord.connect(context(round * 1000L + i), "v1"));
@@ -143,31 +302,67 @@ class FileAuditLogTest {
     }
 
     @Test
-    void healthy_directoryInPlaceOfFile_turnsFalseAndRecoversWithoutLosingRecords() throws Exception {
+    void new_keyTooShort_isRefusedNamingTheSource() {
+        AuditSettings settings = AuditSettings.of(directory.resolve("custos.jsonl"), new SecretSource.Given("short"));
+
+        assertThatThrownBy(() -> new FileAuditLog(settings))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("The audit key from value given at start is 5 bytes long (expected: at least 16; create"
+                        + " one with 'custos audit new-key')");
+    }
+
+    @Test
+    void healthy_writesFailing_turnsFalseKeepsRecordsAndRecovers() throws Exception {
         Path file = directory.resolve("custos.jsonl");
-        Files.createDirectory(file);
+        FailingStorage storage = new FailingStorage();
         List<AuditRecord> records = new ArrayList<>();
 
-        try (FileAuditLog log = newLog(file, 1024)) {
-            assertThat(log.healthy()).isFalse();
-            for (int i = 0; i < 50; i++) {
+        try (FileAuditLog log = newLog(file, 1024, storage)) {
+            log.record(AuditRecord.connect(context(0), "v1"));
+            log.flush();
+            storage.failing = true;
+            for (int i = 1; i < 50; i++) {
                 AuditRecord record = AuditRecord.connect(context(i), "v1");
                 records.add(record);
                 log.record(record);
             }
+            awaitTrue(() -> !log.healthy());
+            assertThat(log.status().writeErrors()).isPositive();
+            assertThat(log.status().healthy()).isFalse();
 
-            Files.delete(file);
+            storage.failing = false;
             awaitTrue(log::healthy);
             log.flush();
-
-            assertThat(readRecords(file)).containsExactlyElementsOf(records);
         }
+
+        assertThat(readRecords(file)).hasSize(50).endsWith(records.toArray(AuditRecord[]::new));
+        assertThat(verify(file).problems()).isEmpty();
+    }
+
+    @Test
+    void healthy_failureAfterAPartialWrite_resumesWhereTheWriteStopped() throws Exception {
+        Path file = directory.resolve("custos.jsonl");
+        FailingStorage storage = new FailingStorage();
+
+        try (FileAuditLog log = newLog(file, 1024, storage)) {
+            log.flush();
+            storage.failAfterBytes = 100;
+            for (int i = 0; i < 20; i++) {
+                log.record(AuditRecord.connect(context(i), "v1"));
+            }
+            awaitTrue(() -> !log.healthy());
+            storage.failAfterBytes = -1;
+            awaitTrue(log::healthy);
+        }
+
+        assertThat(readRecords(file)).hasSize(20);
+        assertThat(verify(file).problems()).isEmpty();
     }
 
     @Test
     void record_queueFullWhileUnwritable_blocksUntilTheFileIsWritableAgain() throws Exception {
         Path file = directory.resolve("custos.jsonl");
-        Files.createDirectory(file);
+        FailingStorage storage = new FailingStorage();
         int capacity = 4;
         int total = 100;
         List<AuditRecord> records = new ArrayList<>();
@@ -175,7 +370,9 @@ class FileAuditLogTest {
             records.add(AuditRecord.connect(context(i), "v1"));
         }
 
-        try (FileAuditLog log = newLog(file, capacity)) {
+        try (FileAuditLog log = newLog(file, capacity, storage)) {
+            log.flush();
+            storage.failing = true;
             Thread producer = new Thread(() -> records.forEach(log::record));
             producer.start();
 
@@ -185,7 +382,7 @@ class FileAuditLogTest {
                     .as("record() blocks while the queue is full")
                     .isTrue();
 
-            Files.delete(file);
+            storage.failing = false;
             producer.join(WAIT.toMillis());
             assertThat(producer.isAlive()).isFalse();
         }
@@ -202,7 +399,6 @@ class FileAuditLogTest {
         List<AuditRecord> records = new ArrayList<>();
 
         try (FileAuditLog log = newLog(file, 1024)) {
-            assertThat(log.healthy()).as("the file opens; only writes fail").isTrue();
             for (int i = 0; i < 50; i++) {
                 AuditRecord record = AuditRecord.connect(context(i), "v1");
                 records.add(record);
@@ -224,8 +420,10 @@ class FileAuditLogTest {
     @Test
     void close_fileStaysUnwritable_givesUpAfterTheCloseTimeout() throws IOException {
         Path file = directory.resolve("custos.jsonl");
-        Files.createDirectory(file);
-        FileAuditLog log = new FileAuditLog(file, 16, RETRY_INTERVAL, Duration.ofMillis(200));
+        FailingStorage storage = new FailingStorage();
+        storage.failing = true;
+        FileAuditLog log = new FileAuditLog(
+                settings(file), storage, Clock.systemUTC(), 16, RETRY_INTERVAL, Duration.ofMillis(200));
         log.record(AuditRecord.connect(context(1), "v1"));
 
         long started = System.nanoTime();
@@ -238,16 +436,63 @@ class FileAuditLogTest {
                 .hasMessageContaining("closed with records not written");
     }
 
+    // ---- helpers
+
+    static AuditSettings settings(Path file) {
+        return AuditSettings.of(file, new SecretSource.Given(KEY));
+    }
+
+    private static AuditSettings settings(Path file, long rotateBytes, boolean daily) {
+        return new AuditSettings(
+                file,
+                new SecretSource.Given(KEY),
+                AuditSettings.Durability.STRICT,
+                Duration.ofMillis(200),
+                rotateBytes,
+                daily,
+                Optional.empty());
+    }
+
     private FileAuditLog newLog(Path file, int capacity) {
-        return new FileAuditLog(file, capacity, RETRY_INTERVAL, CLOSE_TIMEOUT);
+        return newLog(file, capacity, TrailStorage.FILES);
+    }
+
+    private FileAuditLog newLog(Path file, int capacity, AuditSettings.Durability durability) {
+        return new FileAuditLog(
+                settings(file).withDurability(durability),
+                TrailStorage.FILES,
+                Clock.systemUTC(),
+                capacity,
+                RETRY_INTERVAL,
+                CLOSE_TIMEOUT);
+    }
+
+    private FileAuditLog newLog(Path file, int capacity, TrailStorage storage) {
+        return new FileAuditLog(settings(file), storage, Clock.systemUTC(), capacity, RETRY_INTERVAL, CLOSE_TIMEOUT);
+    }
+
+    private List<Path> trailFiles() throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "custos*.jsonl")) {
+            stream.forEach(files::add);
+        }
+        return files;
+    }
+
+    private static TrailVerifier.Result verify(Path file) throws IOException {
+        return TrailVerifier.verify(List.of(file), KEY.getBytes(StandardCharsets.UTF_8));
     }
 
     private static AuditContext context(long sessionId) {
         return AuditContext.connection(sessionId, "127.0.0.1:" + (40000 + sessionId % 20000), AuditContext.POSTGRESQL);
     }
 
-    private static List<AuditRecord> readRecords(Path file) throws IOException {
+    /** The records of a trail file, without the trail's own marks. */
+    static List<AuditRecord> readRecords(Path file) throws IOException {
         return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                .filter(line -> !line.contains("\"event\":\"file_start\"")
+                        && !line.contains("\"event\":\"trail_start\"")
+                        && !line.contains("\"event\":\"trail_stop\""))
                 .map(AuditJson::parse)
                 .collect(Collectors.toList());
     }
@@ -267,6 +512,34 @@ class FileAuditLogTest {
             latch.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A clock the test moves. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void set(Instant instant) {
+            now = instant;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
         }
     }
 }

@@ -259,14 +259,15 @@ class MySqlFileRequestTest {
                         new SecretSource.Given("synthetic-gateway-password"))),
                 List.of(new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 0)),
                 new Classification(List.of()),
-                new AuditSettings(Path.of("unused-audit.jsonl")));
+                AuditSettings.of(Path.of("unused-audit.jsonl"), new SecretSource.Given("unused-audit-key")));
     }
 
     /** The audit trail as a list, always healthy. */
     private record ListAuditLog(List<AuditRecord> records) implements AuditLog {
         @Override
-        public void record(AuditRecord record) {
+        public long record(AuditRecord record) {
             records.add(record);
+            return records.size();
         }
 
         @Override
