@@ -98,6 +98,14 @@ class LeakEndToEndTest {
                 // Side channels out of a derived table.
                 "contractor # SELECT count(*) FROM (SELECT set_config('my.v', mobile || '/' || name, false) AS x FROM customer WHERE id = 1) s",
                 "contractor # SELECT count(*) FROM (SELECT pg_notify('c', mobile) AS x FROM customer WHERE id = 1) s",
+                // An inner query's outputs are evaluated even when the result does not show them, and functions
+                // that take a name quote it in their errors.
+                "contractor # SELECT count(*) FROM (SELECT nextval(mobile) AS x FROM customer WHERE id = 1 OFFSET 0) s",
+                "contractor # SELECT count(*) FROM (SELECT current_setting(name) FROM customer WHERE id = 1 OFFSET 0) s",
+                "staff      # WITH b AS MATERIALIZED (SELECT has_schema_privilege(account_no, 'usage') FROM customer_bank) SELECT count(*) FROM b",
+                "contractor # SELECT (SELECT count(*) FROM (SELECT pg_relation_size(mobile) FROM customer OFFSET 0) i) AS n",
+                "contractor # SELECT id FROM customer WHERE id = 1 AND nextval(mobile) > 0",
+                "contractor # SELECT id FROM project WHERE current_setting((SELECT string_agg(mobile, ',') FROM customer WHERE id <= 3)) IS NULL",
                 // Conversion errors quote the value they failed on; a predicate can make the database convert.
                 "contractor # SELECT id FROM customer WHERE id = 1 AND cast(name AS date) IS NULL",
                 "contractor # SELECT id FROM customer WHERE id = 1 ORDER BY cast(mobile AS int)",

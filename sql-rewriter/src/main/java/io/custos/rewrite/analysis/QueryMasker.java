@@ -13,6 +13,7 @@ import io.custos.rewrite.CatalogColumn;
 import io.custos.rewrite.CatalogTable;
 import io.custos.rewrite.MySqlMode;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ import org.apache.calcite.sql.SqlDelete;
 import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlNodeList;
 import org.apache.calcite.sql.SqlSelect;
 import org.apache.calcite.sql.SqlUpdate;
 import org.apache.calcite.sql.parser.SqlAbstractParserImpl;
@@ -381,12 +383,99 @@ public final class QueryMasker {
                 }
             }
             starMasks.forEach(this::expandStar);
+            neutraliseInnerComputations(query, leaves);
             if (edits.isEmpty()) {
                 return new MaskOutcome.Unchanged();
             }
             checkExpressions();
             String sql = apply(statement);
             return new MaskOutcome.Rewritten(sql, List.copyOf(masked));
+        }
+
+        /**
+         * Replaces every output of an inner query (a derived table, a CTE, a subquery) that computes on a protected
+         * column by a NULL of its type, its label kept. The database would evaluate such an expression even though
+         * its value never reaches the caller masked, and its errors and effects would escape the masks:
+         * {@code SELECT count(*) FROM (SELECT nextval(mobile) FROM customer OFFSET 0) t} makes the server report
+         * {@code relation "13800000000" does not exist}. Its value could not be read anyway: an outer output derived
+         * from it is masked as computed, and a predicate or ordering on it is refused. Outputs inside an expression
+         * the result masks already are left alone, since that whole expression is never evaluated.
+         */
+        private void neutraliseInnerComputations(SqlNode query, List<SqlNode> leaves) {
+            Set<SqlNode> topLevel = Collections.newSetFromMap(new IdentityHashMap<>());
+            topLevel.addAll(leaves);
+            List<SqlSelect> inner = new ArrayList<>();
+            collectSelects(query, topLevel, inner);
+            for (SqlSelect select : inner) {
+                List<Lineage.Output> outputs = lineage.outputs(select);
+                for (int index = 0; index < outputs.size(); index++) {
+                    if (!(outputs.get(index) instanceof Lineage.ExpressionOutput expression)
+                            || expression.expression() instanceof SqlIdentifier) {
+                        continue;
+                    }
+                    Mask mask = innerMask(expression);
+                    if (mask == null) {
+                        continue;
+                    }
+                    Spans.Span span = spans.ofExpression(expression.expression());
+                    if (insideEdit(span)) {
+                        continue;
+                    }
+                    String label = expression.alias() == null ? lineage.label(expression) : null;
+                    wrap(span, mask, textual(lineage.type(select, index)), null, label);
+                }
+            }
+        }
+
+        /** The mask of the highest-level protected source of an inner output; null if none. */
+        private Mask innerMask(Lineage.ExpressionOutput output) {
+            ColumnRule chosen = null;
+            for (Lineage.Source source : lineage.origins(output)) {
+                ColumnRule rule = rule(caller, source, dialect)
+                        .filter(r -> isProtected(r, caller))
+                        .orElse(null);
+                if (rule != null) {
+                    masked.add(source.toString());
+                    if (chosen == null || rule.level() > chosen.level()) {
+                        chosen = rule;
+                    }
+                }
+            }
+            return chosen == null ? null : chosen.mask();
+        }
+
+        /** Whether the span lies inside one already edited; a span that overlaps one only in part is a misreading. */
+        private boolean insideEdit(Spans.Span span) {
+            for (Edit edit : edits) {
+                if (span.start() >= edit.start() && span.end() <= edit.end()) {
+                    return true;
+                }
+                if (span.start() < edit.end() && edit.start() < span.end()) {
+                    throw new LineageException("overlapping rewrites");
+                }
+            }
+            return false;
+        }
+
+        /** The SELECTs of a query other than those whose outputs are its result, outermost first. */
+        private static void collectSelects(SqlNode node, Set<SqlNode> topLevel, List<SqlSelect> found) {
+            if (node == null) {
+                return;
+            }
+            if (node instanceof SqlSelect select
+                    && !topLevel.contains(select)
+                    && select.getParserPosition().getLineNum() > 0) {
+                found.add(select);
+            }
+            if (node instanceof SqlNodeList list) {
+                for (SqlNode element : list) {
+                    collectSelects(element, topLevel, found);
+                }
+            } else if (node instanceof SqlCall call) {
+                for (SqlNode operand : call.getOperandList()) {
+                    collectSelects(operand, topLevel, found);
+                }
+            }
         }
 
         /** The mask of the highest-level protected source of an output, over every branch; null if none. */
