@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -41,20 +42,24 @@ public final class Catalog {
      * @param views the names of views (materialized ones included), as the database folds them, without schema
      */
     public static Catalog of(List<CatalogTable> tables, Set<String> routines, Set<String> views, long version) {
+        Set<String> allViews = new TreeSet<>(views);
+        tables.stream().filter(CatalogTable::isView).forEach(table -> allViews.add(table.name()));
         return new Catalog(
                 tables.stream()
                         .collect(Collectors.toUnmodifiableMap(t -> key(t.schema(), t.name()), Function.identity())),
                 Set.copyOf(routines),
-                Set.copyOf(views),
+                Set.copyOf(allViews),
                 version);
     }
 
-    /**
-     * Whether {@code name} is a view. The classification names tables; a view over a classified table would hand out
-     * its columns under names the policy does not know, until the gate follows view definitions.
-     */
+    /** Whether {@code name} is a view (materialized or not) in some schema, as the database folds it. */
     public boolean definesView(String name) {
         return views.contains(name);
+    }
+
+    /** The views of the catalog, with their definitions. */
+    public List<CatalogTable> views() {
+        return tables.values().stream().filter(CatalogTable::isView).toList();
     }
 
     /**

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -160,6 +161,8 @@ public final class StatementGate {
     private final Supplier<Catalog> catalog;
     private final LongSupplier catalogVersion;
     private final Cache<CacheKey, StatementVerdict> cache;
+    private final AtomicReference<ViewReferences> postgresViews = new AtomicReference<>();
+    private final AtomicReference<ViewReferences> mySqlViews = new AtomicReference<>();
 
     public StatementGate(QueryMasker masker, LongSupplier catalogVersion, int cacheSize) {
         this(masker, catalogVersion, () -> Catalog.of(List.of(), 0), cacheSize);
@@ -372,18 +375,6 @@ public final class StatementGate {
                             + " is a routine defined in the database; routines are reserved to full clearance"
                             + " since what they read cannot be analysed"));
         }
-        Optional<String> view = statement.identifierChains().stream()
-                .flatMap(List::stream)
-                .map(part -> part.toLowerCase(Locale.ROOT))
-                .filter(current::definesView)
-                .findFirst();
-        if (view.isPresent()) {
-            return Optional.of(refuse(
-                    statement,
-                    "view",
-                    "custos: " + view.get() + " is a view; views are reserved to full clearance since the"
-                            + " classification names tables and a view may show their columns under other names"));
-        }
         return Optional.empty();
     }
 
@@ -487,11 +478,12 @@ public final class StatementGate {
      * XPath function quotes its argument in the error it raises. Either is refused when the statement names a table
      * holding columns above the caller's clearance.
      */
-    private static Optional<StatementVerdict> mySqlSideChannel(
-            LexedStatement statement, Caller caller, MySqlMode mode) {
-        Set<String> hiddenTables = hiddenRules(caller).stream()
-                .map(rule -> fold(rule.table(), true))
-                .collect(Collectors.toUnmodifiableSet());
+    private Optional<StatementVerdict> mySqlSideChannel(LexedStatement statement, Caller caller, MySqlMode mode) {
+        Set<String> hiddenTables = reaching(
+                hiddenRules(caller).stream()
+                        .map(rule -> fold(rule.table(), true))
+                        .collect(Collectors.toUnmodifiableSet()),
+                true);
         if (hiddenTables.isEmpty() || !namesTable(statement, hiddenTables)) {
             return Optional.empty();
         }
@@ -567,12 +559,12 @@ public final class StatementGate {
     // ---- shared
 
     /** Statements other than queries, below full clearance. */
-    private static StatementVerdict write(LexedStatement statement, Caller caller) {
+    private StatementVerdict write(LexedStatement statement, Caller caller) {
         return write(statement, caller, false);
     }
 
     /** {@code foldCase}: table names compare in lower case (MySQL, whose lexer folds every name). */
-    private static StatementVerdict write(LexedStatement statement, Caller caller, boolean foldCase) {
+    private StatementVerdict write(LexedStatement statement, Caller caller, boolean foldCase) {
         boolean namesClassifiedTable = namesClassifiedTable(statement, caller.classification(), foldCase);
         if (WRITES.contains(statement.statementClass()) && statement.hasReturning() && namesClassifiedTable) {
             return refuse(
@@ -603,14 +595,11 @@ public final class StatementGate {
      * {@code table} or {@code table.column}: a table holding columns above the caller's clearance named anywhere but
      * as the write's target, or such a column of the target read or tested rather than assigned.
      */
-    static Optional<String> launderedSource(LexedStatement statement, Caller caller) {
-        return launderedSource(statement, caller, false);
-    }
-
-    private static Optional<String> launderedSource(LexedStatement statement, Caller caller, boolean foldCase) {
+    private Optional<String> launderedSource(LexedStatement statement, Caller caller, boolean foldCase) {
         List<ColumnRule> hidden = hiddenRules(caller);
-        Set<String> hiddenTables =
+        Set<String> hiddenBaseTables =
                 hidden.stream().map(rule -> fold(rule.table(), foldCase)).collect(Collectors.toUnmodifiableSet());
+        Set<String> hiddenTables = reaching(hiddenBaseTables, foldCase);
         for (List<String> chain : statement.sourceChains()) {
             Optional<String> table = namedTable(chain, hiddenTables);
             if (table.isPresent()) {
@@ -620,6 +609,11 @@ public final class StatementGate {
         Optional<String> target = statement.writeTarget().flatMap(chain -> namedTable(chain, hiddenTables));
         if (target.isEmpty()) {
             return Optional.empty();
+        }
+        if (!hiddenBaseTables.contains(target.get())) {
+            // Which of a view's columns are the hidden ones would take an analysis of the write; writes through such a
+            // view are refused instead.
+            return Optional.of(target.get() + ", a view over columns above the caller's clearance");
         }
         Set<String> hiddenColumns = hidden.stream()
                 .filter(rule -> fold(rule.table(), foldCase).equals(target.get()))
@@ -674,7 +668,7 @@ public final class StatementGate {
         return Decided.of(afterMasking(statement, caller, outcome, false));
     }
 
-    private static StatementVerdict afterMasking(
+    private StatementVerdict afterMasking(
             LexedStatement statement, Caller caller, MaskOutcome outcome, boolean foldCase) {
         int offset = statement.queryOffset();
         if (outcome instanceof MaskOutcome.Rewritten rewritten) {
@@ -694,12 +688,11 @@ public final class StatementGate {
         return allow(statement);
     }
 
-    private static StatementVerdict unanalysable(LexedStatement statement, Caller caller, String reason) {
+    private StatementVerdict unanalysable(LexedStatement statement, Caller caller, String reason) {
         return unanalysable(statement, caller, reason, false);
     }
 
-    private static StatementVerdict unanalysable(
-            LexedStatement statement, Caller caller, String reason, boolean foldCase) {
+    private StatementVerdict unanalysable(LexedStatement statement, Caller caller, String reason, boolean foldCase) {
         if (namesClassifiedTable(statement, caller.classification(), foldCase) || namesUnknownRelation(reason)) {
             return refuseUnanalysable(statement, reason);
         }
@@ -727,16 +720,36 @@ public final class StatementGate {
      * of two or more, its last but one (the table of {@code t.column}). Names compare as PostgreSQL folded them, so
      * {@code "Customer"} is not {@code customer}; schemas are ignored, which errs on the side of refusing.
      */
-    static boolean namesClassifiedTable(LexedStatement statement, Classification classification) {
-        return namesClassifiedTable(statement, classification, false);
-    }
-
-    private static boolean namesClassifiedTable(
-            LexedStatement statement, Classification classification, boolean foldCase) {
+    private boolean namesClassifiedTable(LexedStatement statement, Classification classification, boolean foldCase) {
         Set<String> tables = classification.tables().stream()
                 .map(table -> fold(table.table(), foldCase))
                 .collect(Collectors.toUnmodifiableSet());
-        return namesTable(statement, tables);
+        return namesTable(statement, reaching(tables, foldCase));
+    }
+
+    /**
+     * {@code tables} and the names of every view that may show their columns: a view whose definition names one of
+     * them or such a view, at any depth, and a view whose definition the gateway cannot see. Names as the dialect
+     * folds them ({@code foldCase} for MySQL); schemas are ignored, which errs on the side of refusing.
+     */
+    private Set<String> reaching(Set<String> tables, boolean foldCase) {
+        ViewReferences references = viewReferences(foldCase);
+        if (tables.isEmpty() || references.isEmpty()) {
+            return tables;
+        }
+        return references.reaching(tables);
+    }
+
+    private ViewReferences viewReferences(boolean foldCase) {
+        Catalog current = catalog.get();
+        AtomicReference<ViewReferences> reference = foldCase ? mySqlViews : postgresViews;
+        ViewReferences cached = reference.get();
+        if (cached != null && cached.version() == current.version()) {
+            return cached;
+        }
+        ViewReferences built = ViewReferences.of(current, foldCase);
+        reference.set(built);
+        return built;
     }
 
     private static boolean namesTable(LexedStatement statement, Set<String> tables) {

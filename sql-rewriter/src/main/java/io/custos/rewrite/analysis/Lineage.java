@@ -380,6 +380,12 @@ final class Lineage {
         if (qualified.namespace == null) {
             throw new LineageException("cannot resolve " + id);
         }
+        // Calcite shortens schema.table.column to table.column but keeps the prefix length of the long form.
+        int dropped = id.names.size() - qualified.identifier.names.size();
+        if (dropped > 0 && qualified.prefixLength > dropped) {
+            return SqlQualified.create(
+                    scope, qualified.prefixLength - dropped, qualified.namespace, qualified.identifier);
+        }
         return qualified;
     }
 
