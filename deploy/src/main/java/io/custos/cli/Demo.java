@@ -160,7 +160,8 @@ final class Demo {
                 backends,
                 listeners,
                 policy.classification(),
-                new AuditSettings(auditFile));
+                new AuditSettings(auditFile),
+                policy.analysis());
     }
 
     Policy policy() {

@@ -18,7 +18,21 @@ public record Policy(
         List<Backend> backends,
         List<Listener> listeners,
         Classification classification,
-        AuditSettings audit) {
+        AuditSettings audit,
+        AnalysisSettings analysis) {
+    /** With the default analysis settings. */
+    public Policy(
+            String version,
+            List<Level> levels,
+            Map<String, Role> roles,
+            Map<String, User> users,
+            List<Backend> backends,
+            List<Listener> listeners,
+            Classification classification,
+            AuditSettings audit) {
+        this(version, levels, roles, users, backends, listeners, classification, audit, AnalysisSettings.DEFAULT);
+    }
+
     public Policy {
         requireNonNull(version, "version is null");
         levels = List.copyOf(levels);
@@ -28,6 +42,7 @@ public record Policy(
         listeners = List.copyOf(listeners);
         requireNonNull(classification, "classification is null");
         requireNonNull(audit, "audit is null");
+        requireNonNull(analysis, "analysis is null");
     }
 
     public Optional<User> user(String name) {

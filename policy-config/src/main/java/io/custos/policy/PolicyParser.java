@@ -32,7 +32,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  */
 final class PolicyParser {
     static final List<String> TOP_LEVEL_KEYS =
-            List.of("levels", "roles", "users", "backends", "listeners", "audit", "classification");
+            List.of("levels", "roles", "users", "backends", "listeners", "audit", "classification", "analysis");
     static final List<String> LEVEL_KEYS = List.of("rank", "name");
     static final List<String> ROLE_KEYS = List.of("clearance", "statements", "import_export");
     static final List<String> USER_KEYS = List.of("name", "role", "enabled", "password", "mysql_native_password");
@@ -41,6 +41,14 @@ final class PolicyParser {
     static final List<String> LISTENER_KEYS = List.of("host", "port");
     static final List<String> PROTOCOL_KEYS = List.of("postgresql", "mysql");
     static final List<String> AUDIT_KEYS = List.of("file");
+    static final List<String> ANALYSIS_KEYS = List.of(
+            "max_message_length",
+            "max_statement_length",
+            "max_terms",
+            "max_depth",
+            "max_set_operations",
+            "cache_entries",
+            "catalog_refresh_seconds");
     static final List<String> TABLE_KEYS = List.of("schema", "table", "columns");
     static final List<String> COLUMN_KEYS = List.of("level", "mask", "filter");
     static final List<String> MASK_TYPES = List.of("full", "partial", "email", "hash", "null");
@@ -93,11 +101,16 @@ final class PolicyParser {
                 .map(this::classification)
                 .orElse(List.of());
 
+        AnalysisSettings analysis = policy.optional("analysis")
+                .filter(node -> !Nodes.isNull(node))
+                .flatMap(this::analysis)
+                .orElse(AnalysisSettings.DEFAULT);
+
         if (!problems.isEmpty() || audit.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(
-                new Policy(version, levels, roles, users, backends, listeners, new Classification(rules), audit.get()));
+        return Optional.of(new Policy(
+                version, levels, roles, users, backends, listeners, new Classification(rules), audit.get(), analysis));
     }
 
     private List<Level> levels(Node node) {
@@ -411,6 +424,56 @@ final class PolicyParser {
         return MappingReader.read(node, "'audit'", AUDIT_KEYS, problems).flatMap(reader -> reader.requiredName("file")
                 .flatMap(file -> resolve(file, reader.optional("file").orElseThrow()))
                 .map(AuditSettings::new));
+    }
+
+    private Optional<AnalysisSettings> analysis(Node node) {
+        Optional<MappingReader> found = MappingReader.read(node, "'analysis'", ANALYSIS_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+        AnalysisSettings defaults = AnalysisSettings.DEFAULT;
+        Optional<Integer> message = bound(reader, "max_message_length", defaults.maxMessageLength());
+        Optional<Integer> length = bound(reader, "max_statement_length", defaults.maxStatementLength());
+        Optional<Integer> terms = bound(reader, "max_terms", defaults.maxTerms());
+        Optional<Integer> depth = bound(reader, "max_depth", defaults.maxDepth());
+        Optional<Integer> setOperations = bound(reader, "max_set_operations", defaults.maxSetOperations());
+        Optional<Integer> cacheEntries = bound(reader, "cache_entries", defaults.cacheEntries());
+        Optional<Integer> refresh = bound(reader, "catalog_refresh_seconds", defaults.catalogRefreshSeconds());
+        if (message.isEmpty()
+                || length.isEmpty()
+                || terms.isEmpty()
+                || depth.isEmpty()
+                || setOperations.isEmpty()
+                || cacheEntries.isEmpty()
+                || refresh.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new AnalysisSettings(
+                message.get(),
+                length.get(),
+                terms.get(),
+                depth.get(),
+                setOperations.get(),
+                cacheEntries.get(),
+                refresh.get()));
+    }
+
+    /** An optional positive integer setting of 'analysis'; empty when it is given but not valid (reported). */
+    private Optional<Integer> bound(MappingReader reader, String key, int defaultValue) {
+        Optional<Node> node = reader.optional(key);
+        if (node.isEmpty()) {
+            return Optional.of(defaultValue);
+        }
+        Optional<Integer> value = reader.optionalInteger(key);
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        if (value.get() < 1) {
+            problems.add(node.get(), Nodes.quote(key) + " in 'analysis' must be >= 1, found " + value.get());
+            return Optional.empty();
+        }
+        return value;
     }
 
     private List<ColumnRule> classification(Node node) {

@@ -35,8 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CustosGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CustosGateway.class);
-    private static final int GATE_CACHE_ENTRIES = 10_000;
-    private static final Duration CATALOG_REFRESH_INTERVAL = Duration.ofSeconds(60);
 
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
@@ -89,15 +87,20 @@ public final class CustosGateway implements AutoCloseable {
             for (Backend.Protocol protocol : protocols) {
                 Backend backend = policy.backend(protocol).orElseThrow();
                 Listener listener = policy.listener(protocol).orElseThrow();
-                CatalogCache catalog = new CatalogCache(new CatalogLoader(backend), CATALOG_REFRESH_INTERVAL);
+                CatalogCache catalog = new CatalogCache(
+                        new CatalogLoader(backend),
+                        Duration.ofSeconds(policy.analysis().catalogRefreshSeconds()));
                 try {
                     catalog.refreshNow();
                 } catch (RuntimeException e) {
                     catalog.close();
                     throw e;
                 }
-                StatementGate gate =
-                        new StatementGate(new QueryMasker(catalog::current), catalog::current, GATE_CACHE_ENTRIES);
+                StatementGate gate = new StatementGate(
+                        new QueryMasker(catalog::current),
+                        catalog::current,
+                        catalog::refreshForUnknownName,
+                        () -> policySupplier.get().analysis());
                 GatewayContext context = new GatewayContext(
                         policySupplier,
                         gate,

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import io.custos.policy.AnalysisSettings;
 import io.custos.policy.Classification;
 import io.custos.policy.ColumnRule;
 import io.custos.policy.Role;
@@ -16,12 +18,14 @@ import io.custos.rewrite.postgres.LexedStatement;
 import io.custos.rewrite.postgres.LexedStatement.Verb;
 import io.custos.rewrite.postgres.PostgresLexer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -157,36 +161,102 @@ public final class StatementGate {
 
     private static final Pattern MYSQL_KILL = Pattern.compile("\\bKILL\\b", Pattern.CASE_INSENSITIVE);
 
+    /** Calcite's messages for a table, schema or column it could not resolve. */
+    private static final Pattern UNKNOWN_NAME =
+            Pattern.compile("Object '[^']+' not found|Column '[^']+' not found|Table '[^']+' not found");
+
+    private static final int CACHE_WEIGHT_CHARS = 1024;
+
+    static final String ANALYSIS_BOUNDS = "analysis-bounds";
+
     private final QueryMasker masker;
     private final Supplier<Catalog> catalog;
     private final LongSupplier catalogVersion;
+    private final BooleanSupplier refreshForUnknownName;
+    private final Supplier<AnalysisSettings> settings;
     private final Cache<CacheKey, StatementVerdict> cache;
     private final AtomicReference<ViewReferences> postgresViews = new AtomicReference<>();
     private final AtomicReference<ViewReferences> mySqlViews = new AtomicReference<>();
 
     public StatementGate(QueryMasker masker, LongSupplier catalogVersion, int cacheSize) {
-        this(masker, catalogVersion, () -> Catalog.of(List.of(), 0), cacheSize);
+        this(
+                masker,
+                catalogVersion,
+                () -> Catalog.of(List.of(), 0),
+                () -> false,
+                () -> AnalysisSettings.DEFAULT,
+                cacheSize);
     }
 
     /** With the catalog, so that calls to routines defined in the database are recognised. */
     public StatementGate(QueryMasker masker, Supplier<Catalog> catalog, int cacheSize) {
-        this(masker, () -> catalog.get().version(), catalog, cacheSize);
+        this(masker, () -> catalog.get().version(), catalog, () -> false, () -> AnalysisSettings.DEFAULT, cacheSize);
     }
 
-    private StatementGate(QueryMasker masker, LongSupplier catalogVersion, Supplier<Catalog> catalog, int cacheSize) {
+    /**
+     * @param refreshForUnknownName reloads the catalog when a query names a table or column it lacks, and says
+     *     whether that gave a different catalog (the gate then decides again, once)
+     * @param settings the analysis bounds in force (read per statement, so a policy reload applies them); the cache
+     *     size is read once, here
+     */
+    public StatementGate(
+            QueryMasker masker,
+            Supplier<Catalog> catalog,
+            BooleanSupplier refreshForUnknownName,
+            Supplier<AnalysisSettings> settings) {
+        this(
+                masker,
+                () -> catalog.get().version(),
+                catalog,
+                refreshForUnknownName,
+                settings,
+                settings.get().cacheEntries());
+    }
+
+    private StatementGate(
+            QueryMasker masker,
+            LongSupplier catalogVersion,
+            Supplier<Catalog> catalog,
+            BooleanSupplier refreshForUnknownName,
+            Supplier<AnalysisSettings> settings,
+            int cacheSize) {
         this.masker = requireNonNull(masker, "masker is null");
         this.catalogVersion = requireNonNull(catalogVersion, "catalogVersion is null");
         this.catalog = requireNonNull(catalog, "catalog is null");
+        this.refreshForUnknownName = requireNonNull(refreshForUnknownName, "refreshForUnknownName is null");
+        this.settings = requireNonNull(settings, "settings is null");
         if (cacheSize < 0) {
             throw new IllegalArgumentException("cacheSize: " + cacheSize + " (expected: >= 0)");
         }
-        this.cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
+        // A long statement weighs one unit per KiB of its text and its rewrite, so the bound holds memory too.
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(cacheSize)
+                .weigher((CacheKey key, StatementVerdict verdict) ->
+                        1 + (key.text().length() + verdict.sql().length()) / CACHE_WEIGHT_CHARS)
+                .recordStats()
+                .build();
     }
+
+    /**
+     * The analysis cache's counts since start: hits, misses (statements decided afresh), evictions, and the entries
+     * it holds now. Safe to call from any thread, for metrics.
+     */
+    public CacheStatistics cacheStatistics() {
+        CacheStats stats = cache.stats();
+        return new CacheStatistics(stats.hitCount(), stats.missCount(), stats.evictionCount(), cache.estimatedSize());
+    }
+
+    /** Counts of the analysis cache; see {@link #cacheStatistics()}. */
+    public record CacheStatistics(long hits, long misses, long evictions, long entries) {}
 
     /** A simple-query message: zero or more statements. */
     public Verdict check(String message, Caller caller, boolean standardConformingStrings) {
         requireNonNull(message, "message is null");
         requireNonNull(caller, "caller is null");
+        Optional<Verdict> oversized = oversized(message, caller);
+        if (oversized.isPresent()) {
+            return oversized.get();
+        }
         List<LexedStatement> statements = PostgresLexer.split(message, standardConformingStrings);
         return verdict(message, statements, caller, Dialect.POSTGRESQL, standardConformingStrings);
     }
@@ -224,6 +294,10 @@ public final class StatementGate {
         requireNonNull(message, "message is null");
         requireNonNull(caller, "caller is null");
         requireNonNull(mode, "mode is null");
+        Optional<Verdict> oversized = oversized(message, caller);
+        if (oversized.isPresent()) {
+            return oversized.get();
+        }
         List<LexedStatement> statements = MySqlLexer.split(message, mode);
         Optional<LexedStatement> modeChange = statements.stream()
                 .limit(Math.max(0, statements.size() - 1))
@@ -245,6 +319,71 @@ public final class StatementGate {
         return verdict(message, statements, caller, Dialect.MYSQL, mode);
     }
 
+    /**
+     * A message longer than max_message_length is not even split into statements: splitting keeps a
+     * description of every token, which for a message of hundreds of megabytes would take the gateway's memory. A
+     * caller with full clearance whose role may run every kind of statement passes it unread (audited as one
+     * statement of its length); anyone else is refused.
+     */
+    private Optional<Verdict> oversized(String message, Caller caller) {
+        int limit = settings.get().maxMessageLength();
+        if (message.length() <= limit) {
+            return Optional.empty();
+        }
+        String normalized = "<message of " + message.length() + " characters, not analysed>";
+        String digest = Digests.sha256Hex(normalized);
+        Role role = caller.role();
+        boolean unrestricted = caller.fullClearance()
+                && role.importExport()
+                && Arrays.stream(StatementClass.values())
+                        .filter(statementClass -> statementClass != StatementClass.IMPORT_EXPORT)
+                        .allMatch(role::may);
+        StatementVerdict verdict = unrestricted
+                ? new StatementVerdict(
+                        StatementClass.OTHER, normalized, digest, Decision.ALLOWED, message, List.of(), null, null)
+                : new StatementVerdict(
+                        StatementClass.OTHER,
+                        normalized,
+                        digest,
+                        Decision.REFUSED,
+                        message,
+                        List.of(),
+                        ANALYSIS_BOUNDS,
+                        "custos: message of " + message.length() + " characters exceeds the analysis bound of " + limit
+                                + " characters (max_message_length); messages this long are reserved to roles with"
+                                + " full clearance and every right");
+        return Optional.of(new Verdict(List.of(verdict), message));
+    }
+
+    /**
+     * A query past the analysis bounds is refused before Calcite sees it (this runs below full clearance only), with
+     * the bound and the statement's measure named. Other statements are read by the lexer alone, in one pass.
+     */
+    private Optional<StatementVerdict> beyondBounds(LexedStatement statement) {
+        AnalysisSettings bounds = settings.get();
+        StatementSize size = StatementSize.of(statement.calciteText());
+        String exceeded = null;
+        if (size.depth() > bounds.maxDepth()) {
+            exceeded = size.depth() + " levels of parentheses, more than the " + bounds.maxDepth() + " of max_depth";
+        } else if (size.setOperations() > bounds.maxSetOperations()) {
+            exceeded = size.setOperations() + " set operations, more than the " + bounds.maxSetOperations()
+                    + " of max_set_operations";
+        } else if (size.terms() > bounds.maxTerms()) {
+            exceeded = size.terms() + " terms, more than the " + bounds.maxTerms() + " of max_terms";
+        } else if (size.length() > bounds.maxStatementLength()) {
+            exceeded = size.length() + " characters, more than the " + bounds.maxStatementLength()
+                    + " of max_statement_length";
+        }
+        if (exceeded == null) {
+            return Optional.empty();
+        }
+        return Optional.of(refuse(
+                statement,
+                ANALYSIS_BOUNDS,
+                "custos: statement is too large to analyse (" + exceeded
+                        + "); statements this large are reserved to full clearance"));
+    }
+
     private StatementVerdict cachedVerdict(
             LexedStatement statement, Caller caller, Dialect dialect, Object lexerSettings) {
         CacheKey key = new CacheKey(
@@ -253,6 +392,7 @@ public final class StatementGate {
                 lexerSettings,
                 statement.malformed(),
                 caller.role().name(),
+                caller.role().clearance(),
                 caller.policyVersion(),
                 catalogVersion.getAsLong(),
                 caller.searchPath());
@@ -288,6 +428,7 @@ public final class StatementGate {
             Object lexerSettings,
             boolean malformed,
             String role,
+            int clearance,
             String policyVersion,
             long catalogVersion,
             List<String> searchPath) {}
@@ -543,17 +684,45 @@ public final class StatementGate {
     }
 
     private Decided maskMySql(LexedStatement statement, Caller caller, MySqlMode mode) {
-        int offset = statement.queryOffset();
-        MaskOutcome outcome;
-        try {
-            outcome = masker.maskMySql(
-                    statement.text().substring(offset), statement.calciteText().substring(offset), caller, mode);
-            requireNonNull(outcome, "masker returned null");
-        } catch (RuntimeException e) {
-            log.warn("Analysis failed; treating the statement as unanalysable", e);
-            return new Decided(unanalysable(statement, caller, "analysis failed", true), false);
+        Optional<StatementVerdict> bounds = beyondBounds(statement);
+        if (bounds.isPresent()) {
+            return Decided.of(bounds.get());
         }
-        return Decided.of(afterMasking(statement, caller, outcome, true));
+        int offset = statement.queryOffset();
+        String text = statement.text().substring(offset);
+        String calciteText = statement.calciteText().substring(offset);
+        return analysed(statement, caller, true, () -> masker.maskMySql(text, calciteText, caller, mode));
+    }
+
+    /**
+     * Runs the masker on an analysis thread. A query naming a table or column the catalog lacks makes the catalog
+     * reload once, and is analysed again if that changed it. A failure inside the analysis must not let the statement
+     * through unexamined, nor be remembered.
+     */
+    private Decided analysed(
+            LexedStatement statement, Caller caller, boolean foldCase, Supplier<MaskOutcome> analysis) {
+        AnalysisThreads.Outcome<MaskOutcome> run = AnalysisThreads.run(analysis);
+        if (run instanceof AnalysisThreads.Done<MaskOutcome> done
+                && done.value() instanceof MaskOutcome.Unanalysable unanalysable
+                && UNKNOWN_NAME.matcher(unanalysable.reason()).find()
+                && refreshForUnknownName.getAsBoolean()) {
+            run = AnalysisThreads.run(analysis);
+        }
+        if (run instanceof AnalysisThreads.Failed<MaskOutcome> failed) {
+            if (failed.cause() instanceof StackOverflowError) {
+                log.warn("Analysis ran out of stack; treating the statement as unanalysable");
+                return new Decided(
+                        unanalysable(statement, caller, "the statement nests too deeply to analyse", foldCase), false);
+            }
+            log.warn("Analysis failed; treating the statement as unanalysable", failed.cause());
+            return new Decided(unanalysable(statement, caller, "analysis failed", foldCase), false);
+        }
+        MaskOutcome outcome = ((AnalysisThreads.Done<MaskOutcome>) run).value();
+        if (outcome == null) {
+            log.warn("Analysis returned nothing; treating the statement as unanalysable");
+            return new Decided(unanalysable(statement, caller, "analysis failed", foldCase), false);
+        }
+        return Decided.of(afterMasking(statement, caller, outcome, foldCase));
     }
 
     // ---- shared
@@ -654,18 +823,14 @@ public final class StatementGate {
     }
 
     private Decided mask(LexedStatement statement, Caller caller) {
-        int offset = statement.queryOffset();
-        MaskOutcome outcome;
-        try {
-            outcome = masker.mask(
-                    statement.text().substring(offset), statement.calciteText().substring(offset), caller);
-            requireNonNull(outcome, "masker returned null");
-        } catch (RuntimeException e) {
-            // A failure inside the analysis must not let a statement through unexamined, nor be remembered.
-            log.warn("Analysis failed; treating the statement as unanalysable", e);
-            return new Decided(unanalysable(statement, caller, "analysis failed"), false);
+        Optional<StatementVerdict> bounds = beyondBounds(statement);
+        if (bounds.isPresent()) {
+            return Decided.of(bounds.get());
         }
-        return Decided.of(afterMasking(statement, caller, outcome, false));
+        int offset = statement.queryOffset();
+        String text = statement.text().substring(offset);
+        String calciteText = statement.calciteText().substring(offset);
+        return analysed(statement, caller, false, () -> masker.mask(text, calciteText, caller));
     }
 
     private StatementVerdict afterMasking(
