@@ -52,11 +52,17 @@ final class OwnGateway implements AutoCloseable {
     }
 
     Connection connect(String user) throws SQLException {
+        return connect(user, "");
+    }
+
+    Connection connect(String user, String extraParameters) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", user);
         properties.setProperty("password", GatewayFixture.PASSWORD);
         return DriverManager.getConnection(
-                "jdbc:postgresql://127.0.0.1:" + gateway.postgresAddress().getPort() + "/custos_demo", properties);
+                "jdbc:postgresql://127.0.0.1:" + gateway.postgresAddress().getPort() + "/custos_demo"
+                        + (extraParameters.isEmpty() ? "" : "?" + extraParameters),
+                properties);
     }
 
     Connection connectMySql(String user) throws SQLException {

@@ -167,6 +167,10 @@ public final class StatementGate {
 
     private static final int CACHE_WEIGHT_CHARS = 1024;
 
+    /** DDL that renames a table or column or moves a table to another schema (MySQL's CHANGE renames a column). */
+    private static final Pattern RENAMING =
+            Pattern.compile("\\b(?:RENAME|CHANGE)\\b|\\bSET\\s+SCHEMA\\b", Pattern.CASE_INSENSITIVE);
+
     static final String ANALYSIS_BOUNDS = "analysis-bounds";
 
     private final QueryMasker masker;
@@ -263,6 +267,10 @@ public final class StatementGate {
 
     private Verdict verdict(
             String message, List<LexedStatement> statements, Caller caller, Dialect dialect, Object lexerSettings) {
+        Optional<Verdict> resolutionChange = resolutionChangeBeforeLast(message, statements, caller, dialect);
+        if (resolutionChange.isPresent()) {
+            return resolutionChange.get();
+        }
         List<StatementVerdict> verdicts = new ArrayList<>(statements.size());
         StringBuilder sql = new StringBuilder(message.length());
         int copied = 0;
@@ -276,6 +284,36 @@ public final class StatementGate {
         }
         sql.append(message, copied, message.length());
         return new Verdict(verdicts, sql.toString());
+    }
+
+    /**
+     * The gate reads a whole message before the server runs any of it: a statement after one that changes what names
+     * denote (DDL, a change of search path or current database, the end of a transaction that undoes one) would be
+     * read against tables or schemas the server no longer uses. Below full clearance such a message is refused.
+     */
+    private static Optional<Verdict> resolutionChangeBeforeLast(
+            String message, List<LexedStatement> statements, Caller caller, Dialect dialect) {
+        if (caller.fullClearance() || statements.size() < 2) {
+            return Optional.empty();
+        }
+        boolean changes = statements.subList(0, statements.size() - 1).stream()
+                .anyMatch(statement -> dialect == Dialect.MYSQL
+                        ? NameResolution.mySqlMayChange(statement.statementClass(), statement.normalized())
+                        : NameResolution.postgresMayChange(statement.statementClass(), statement.normalized()));
+        if (!changes) {
+            return Optional.empty();
+        }
+        String what = dialect == Dialect.MYSQL
+                ? "USE or DDL"
+                : "a statement that changes tables or the search path (DDL, SET search_path, COMMIT, ROLLBACK, …)";
+        List<StatementVerdict> verdicts = new ArrayList<>();
+        for (LexedStatement statement : statements) {
+            verdicts.add(refuse(
+                    statement,
+                    "session-change",
+                    "custos: " + what + " must be the last statement of its message below full clearance"));
+        }
+        return Optional.of(new Verdict(verdicts, message));
     }
 
     /**
@@ -743,6 +781,22 @@ public final class StatementGate {
         }
         if (statement.statementClass() == StatementClass.IMPORT_EXPORT && namesClassifiedTable) {
             return refuseUnanalysable(statement, "COPY would export classified columns unmasked");
+        }
+        if (mainVerb(statement) == StatementClass.DDL
+                && RENAMING.matcher(statement.normalized()).find()) {
+            Set<String> hiddenTables = reaching(
+                    hiddenRules(caller).stream()
+                            .map(rule -> fold(rule.table(), foldCase))
+                            .collect(Collectors.toUnmodifiableSet()),
+                    foldCase);
+            if (namesTable(statement, hiddenTables)) {
+                // The classification names tables and columns: one renamed or moved to another schema leaves it.
+                return refuse(
+                        statement,
+                        "laundering",
+                        "custos: renaming or moving a table or column that holds data above the caller's clearance"
+                                + " would take it out of its classification");
+            }
         }
         boolean definesFromData = mainVerb(statement) == StatementClass.DDL && statement.embedsQuery();
         if (WRITES.contains(mainVerb(statement)) || definesFromData) {

@@ -158,6 +158,7 @@ public final class CatalogLoader implements AutoCloseable {
         List<TableBuilder> builders = new ArrayList<>();
         Set<String> routines;
         Map<String, String> definitions;
+        boolean caseSensitiveTableNames;
         MessageDigest digest = sha256();
         boolean mysql = backend.protocol() == Backend.Protocol.MYSQL;
         try (Connection connection = dataSource.getConnection()) {
@@ -180,6 +181,7 @@ public final class CatalogLoader implements AutoCloseable {
             }
             routines = names(connection, mysql ? MYSQL_ROUTINE_QUERY : ROUTINE_QUERY);
             definitions = mysql ? viewDefinitions(connection) : postgresViewDefinitions(connection);
+            caseSensitiveTableNames = mysql && caseSensitiveTableNames(connection);
         } catch (SQLException e) {
             throw new CatalogLoadException("Cannot read the catalog of " + describe() + ": " + reason(e), e);
         }
@@ -189,7 +191,20 @@ public final class CatalogLoader implements AutoCloseable {
         for (TableBuilder builder : builders) {
             tables.add(builder.build(definitions.getOrDefault(key(builder.schema, builder.name), "")));
         }
-        return Catalog.of(tables, routines, Set.of(), version(digest.digest()));
+        update(digest, "N", mysql ? "" : backend.database(), caseSensitiveTableNames ? "cs" : "ci");
+        return Catalog.of(tables, routines, Set.of(), version(digest.digest()))
+                .withNames(mysql ? "" : backend.database(), caseSensitiveTableNames);
+    }
+
+    /**
+     * MySQL's lower_case_table_names: 0 stores and compares database and table names as written (Linux's default),
+     * 1 stores them in lower case and compares without case, 2 stores them as written and compares without case.
+     */
+    private static boolean caseSensitiveTableNames(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT @@lower_case_table_names");
+                ResultSet rows = statement.executeQuery()) {
+            return rows.next() && rows.getInt(1) == 0;
+        }
     }
 
     private static String key(String schema, String name) {

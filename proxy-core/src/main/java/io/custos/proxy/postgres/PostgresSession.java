@@ -13,6 +13,8 @@ import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.rewrite.Caller;
+import io.custos.rewrite.Decision;
+import io.custos.rewrite.NameResolution;
 import io.custos.rewrite.StatementVerdict;
 import io.custos.rewrite.Verdict;
 import io.netty.buffer.ByteBuf;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +65,14 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     /** PostgreSQL's own default for authentication_timeout. */
     static final long AUTHENTICATION_TIMEOUT_SECONDS = 60;
+
+    /**
+     * DDL whose effect, until committed, would make names resolve elsewhere than the catalog says: a dropped,
+     * renamed or moved relation may have shadowed another. Created ones only shadow what the catalog already has, so
+     * the gate errs towards masking.
+     */
+    private static final Pattern UNSEEN_IF_UNCOMMITTED =
+            Pattern.compile("^DROP\\b|\\bRENAME\\b|\\bSET\\s+SCHEMA\\b", Pattern.CASE_INSENSITIVE);
 
     /** Startup parameters passed on to the backend; user, database and replication are the gateway's business. */
     private static final Set<String> WITHHELD_PARAMETERS = Set.of("user", "database", "replication");
@@ -98,6 +109,20 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private String clientEncoding = "UTF8";
     private boolean backendReady;
 
+    /** The search path, learned from the server; see {@link SearchPathFollower}. */
+    private final SearchPathFollower searchPath = new SearchPathFollower();
+    /** What a named prepared statement was parsed under, to check again at Bind if that changed. */
+    private final Map<String, Parsed> parsed = new HashMap<>();
+    /**
+     * A drop, rename or move completed inside the open transaction: other connections, the catalog's among them, do
+     * not see it yet.
+     */
+    private boolean ddlInTransaction;
+
+    private boolean ddlSinceReady;
+
+    private record Parsed(String sql, List<String> searchPath, long catalogVersion) {}
+
     PostgresSession(GatewayContext context) {
         this.context = context;
     }
@@ -126,6 +151,15 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (searchPath.asking() || searchPath.holding()) {
+            searchPath.hold(frame);
+            client.config().setAutoRead(false);
+            return;
+        }
+        onReadyFrame(frame);
+    }
+
+    private void onReadyFrame(ByteBuf frame) {
         try {
             onClientMessage(frame);
         } catch (CustosException e) {
@@ -181,6 +215,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             backend.close();
         }
         releasePending();
+        searchPath.release();
         long micros = (System.nanoTime() - startNanos) / 1_000;
         context.audit().record(AuditRecord.disconnect(audit, micros, policy.version()));
         log.debug("[{}] closed", cancelKey.sessionId());
@@ -389,6 +424,91 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         client.writeAndFlush(readyForQuery);
         state = State.READY;
         backendReady = true;
+        askSearchPath();
+    }
+
+    // ---- following the search path
+
+    /** Queues the question for the search path behind what was sent; the client's messages wait for the answer. */
+    private void askSearchPath() {
+        searchPath.asked();
+        forward(
+                PostgresMessages.query(client.alloc(), SearchPathFollower.QUERY, StandardCharsets.UTF_8),
+                Pending.of(Pending.Kind.INTERNAL));
+        backend.flush();
+    }
+
+    /** A backend message answering the gateway's own query: read, never forwarded. */
+    private void onInternalMessage(char type, ByteBuf frame) {
+        try {
+            switch (type) {
+                case 'D' -> searchPath.onDataRow(PostgresMessages.body(frame));
+                case 'E' -> log.debug(
+                        "[{}] the search path could not be read: {}",
+                        cancelKey.sessionId(),
+                        PostgresMessages.fields(frame).get('M'));
+                case 'Z' -> onInternalReady(frame);
+                default -> {}
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void onInternalReady(ByteBuf readyForQuery) {
+        pending.pollFirst();
+        onTransactionStatus(readyForQuery);
+        // In a failed transaction the server cannot answer; nothing runs there until it ends, which asks again.
+        searchPath.answered().ifPresent(path -> {
+            caller = new Caller(caller.user(), caller.role(), caller.classification(), caller.policyVersion(), path);
+            log.debug("[{}] search path {}", cancelKey.sessionId(), path);
+        });
+        ByteBuf next;
+        while (!searchPath.asking() && state == State.READY && (next = searchPath.nextHeld()) != null) {
+            onReadyFrame(next);
+        }
+        if (!searchPath.asking()) {
+            client.config().setAutoRead(true);
+        }
+        backend.flush();
+    }
+
+    /** After a message the gate passed: ask for the search path when a statement of it may have changed it. */
+    private void afterForwarded(List<StatementVerdict> verdicts) {
+        if (verdicts.stream().anyMatch(NameResolution::postgresMayChange)) {
+            askSearchPath();
+        }
+    }
+
+    /**
+     * ReadyForQuery's status: 'I' idle, 'T' in a transaction, 'E' in a failed one. DDL completed inside a transaction
+     * stays invisible to the catalog's own connection until it commits.
+     */
+    private void onTransactionStatus(ByteBuf readyForQuery) {
+        byte status = readyForQuery.getByte(readyForQuery.readerIndex() + 5);
+        if (status == 'I') {
+            ddlInTransaction = false;
+        } else if (ddlSinceReady) {
+            ddlInTransaction = true;
+        }
+        ddlSinceReady = false;
+    }
+
+    /**
+     * Below full clearance, after DDL in a transaction still open, only statements that end it pass: the gate would
+     * read names against tables as the catalog sees them, without the uncommitted change (a dropped table that
+     * shadowed another, say).
+     */
+    private String uncommittedDdlRefusal(List<StatementVerdict> verdicts) {
+        if (!ddlInTransaction || caller.fullClearance()) {
+            return null;
+        }
+        boolean onlyTransactionControl =
+                verdicts.stream().allMatch(verdict -> verdict.statementClass() == StatementClass.TRANSACTION);
+        return onlyTransactionControl
+                ? null
+                : "custos: after DROP, RENAME or SET SCHEMA in an open transaction, statements are refused below full"
+                        + " clearance until the transaction ends: the gateway cannot see uncommitted changes to tables";
     }
 
     void onBackendFailed(String message) {
@@ -414,6 +534,10 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     void onBackendMessage(ByteBuf frame) {
         char type = PostgresMessages.type(frame);
         Pending head = pending.peekFirst();
+        if (head != null && head.kind == Pending.Kind.INTERNAL && type != 'N' && type != 'A' && type != 'S') {
+            onInternalMessage(type, frame);
+            return;
+        }
         switch (type) {
             case 'D' -> {
                 if (head != null) {
@@ -431,7 +555,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             case 'E' -> {
                 frame = onError(head, frame);
             }
-            case 'Z' -> onReadyForQuery();
+            case 'Z' -> onReadyForQuery(frame);
             case 'S' -> trackParameter(frame);
             default -> {}
         }
@@ -515,7 +639,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         return toClient;
     }
 
-    private void onReadyForQuery() {
+    private void onReadyForQuery(ByteBuf readyForQuery) {
+        onTransactionStatus(readyForQuery);
         Pending head = pending.pollFirst();
         if (head == null) {
             log.debug("[{}] ReadyForQuery with nothing pending", cancelKey.sessionId());
@@ -547,6 +672,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private void auditCompleted(StatementVerdict statement, long rows, long micros) {
         context.audit().record(AuditRecord.completed(audit, statement, rows, micros, policy.version()));
         if (statement.statementClass() == StatementClass.DDL) {
+            ddlSinceReady |=
+                    UNSEEN_IF_UNCOMMITTED.matcher(statement.normalized()).find();
             context.catalogChanged().run();
         }
     }
@@ -575,7 +702,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             case 'E' -> onExecute(frame);
             case 'D' -> forward(frame, Pending.of(Pending.Kind.DESCRIBE));
             case 'C' -> onClose(frame);
-            case 'S' -> forward(frame, Pending.of(Pending.Kind.SYNC));
+            case 'S' -> onSync(frame);
             case 'H', 'd', 'c', 'f' -> forward(frame, null);
             case 'F' -> onFunctionCall(frame);
             case 'X' -> {
@@ -609,13 +736,29 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             refuse(Pending.Kind.QUERY, refusal.reason(), false);
             return;
         }
+        String uncommitted = uncommittedDdlRefusal(verdict.statements());
+        if (uncommitted != null) {
+            frame.release();
+            auditRefusal(verdict.statements(), "uncommitted-ddl", uncommitted);
+            refuse(Pending.Kind.QUERY, uncommitted, false);
+            return;
+        }
         Pending entry = Pending.statements(Pending.Kind.QUERY, verdict.statements());
         if (verdict.sql().equals(sql)) {
             forward(frame, entry);
-            return;
+        } else {
+            frame.release();
+            forward(PostgresMessages.query(client.alloc(), verdict.sql(), clientCharset), entry);
         }
-        frame.release();
-        forward(PostgresMessages.query(client.alloc(), verdict.sql(), clientCharset), entry);
+        afterForwarded(verdict.statements());
+    }
+
+    /** Sync ends a batch: ask for the search path if a statement executed in it may have changed it. */
+    private void onSync(ByteBuf frame) {
+        forward(frame, Pending.of(Pending.Kind.SYNC));
+        if (searchPath.takeChangedInBatch()) {
+            askSearchPath();
+        }
     }
 
     /** Parse: Byte1('P') Int32 len, String name, String query, Int16 n, Int32[n] parameter type oids. */
@@ -635,15 +778,32 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             return;
         }
         Verdict verdict = context.gate().checkSingle(sql, caller, standardConformingStrings);
+        if (!verdict.refused() && searchPath.changeInBatchPending() && !caller.fullClearance()) {
+            // The statement executed before it in this batch may have changed what its names denote; the path is
+            // asked for at the Sync.
+            verdict = refusedAll(
+                    verdict,
+                    "session-change",
+                    "custos: after a statement that changes tables or the search path, send Sync before the next"
+                            + " Parse below full clearance");
+        }
+        String uncommitted = verdict.refused() ? null : uncommittedDdlRefusal(verdict.statements());
+        if (uncommitted != null) {
+            verdict = refusedAll(verdict, "uncommitted-ddl", uncommitted);
+        }
         if (verdict.refused()) {
             StatementVerdict refusal = verdict.refusal().orElseThrow();
             auditRefusal(refusal);
             statements.remove(name);
+            parsed.remove(name);
             ByteBuf replacement = parse(client.alloc(), name, REFUSED_PLACEHOLDER, parameterTypes);
             frame.release();
             forward(replacement, Pending.refused(Pending.Kind.PARSE, refusal.reason()));
             return;
         }
+        parsed.put(
+                name,
+                new Parsed(sql, caller.searchPath(), context.catalog().get().version()));
         StatementVerdict statement =
                 verdict.statements().isEmpty() ? null : verdict.statements().get(0);
         if (statement != null) {
@@ -699,6 +859,23 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         String portal = PostgresMessages.readCString(body);
         String statement = PostgresMessages.readCString(body);
         StatementVerdict verdict = statements.get(statement);
+        String stale = verdict == null ? null : staleStatement(statement, verdict);
+        if (stale != null) {
+            frame.release();
+            portals.remove(portal);
+            context.audit()
+                    .record(AuditRecord.refused(
+                            audit,
+                            verdict.statementClass(),
+                            verdict.normalized(),
+                            verdict.digest(),
+                            "session-change",
+                            stale,
+                            ErrorCode.PERMISSION_DENIED.sqlState(),
+                            policy.version()));
+            refuse(Pending.Kind.BIND, stale, true);
+            return;
+        }
         if (verdict == null) {
             portals.remove(portal);
         } else {
@@ -707,11 +884,39 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         forward(frame, Pending.of(Pending.Kind.BIND));
     }
 
+    /**
+     * PostgreSQL parses a prepared statement again when the search path or the tables it uses changed since, so the
+     * verdict reached at Parse may no longer fit: below full clearance the statement is checked again, and refused
+     * unless the gate would send the very same text.
+     */
+    private String staleStatement(String name, StatementVerdict verdict) {
+        Parsed at = parsed.get(name);
+        if (at == null || caller.fullClearance()) {
+            return null;
+        }
+        long catalogVersion = context.catalog().get().version();
+        if (at.searchPath().equals(caller.searchPath()) && at.catalogVersion() == catalogVersion) {
+            return null;
+        }
+        Verdict again = context.gate().checkSingle(at.sql(), caller, standardConformingStrings);
+        boolean same = !again.refused()
+                && again.statements().size() == 1
+                && again.statements().get(0).sql().equals(verdict.sql());
+        if (same) {
+            parsed.put(name, new Parsed(at.sql(), caller.searchPath(), catalogVersion));
+            return null;
+        }
+        return "custos: the search path or the tables changed since this statement was prepared; prepare it again";
+    }
+
     /** Execute: String portal, Int32 maximum rows. */
     private void onExecute(ByteBuf frame) {
         String portal = PostgresMessages.readCString(PostgresMessages.body(frame));
         StatementVerdict verdict = portals.get(portal);
         forward(frame, Pending.statements(Pending.Kind.EXECUTE, verdict == null ? List.of() : List.of(verdict)));
+        if (verdict != null && NameResolution.postgresMayChange(verdict)) {
+            searchPath.changedInBatch();
+        }
     }
 
     /** Close: Byte1 'S' or 'P', String name. */
@@ -721,6 +926,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         String name = PostgresMessages.readCString(body);
         if (kind == 'S') {
             statements.remove(name);
+            parsed.remove(name);
         } else {
             portals.remove(name);
         }
@@ -775,6 +981,36 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
                         audit, refusal, ErrorCode.PERMISSION_DENIED.sqlState(), policy.version()));
     }
 
+    private void auditRefusal(List<StatementVerdict> verdicts, String rule, String reason) {
+        StatementVerdict first = verdicts.isEmpty() ? null : verdicts.get(0);
+        context.audit()
+                .record(AuditRecord.refused(
+                        audit,
+                        first == null ? StatementClass.OTHER : first.statementClass(),
+                        first == null ? "" : first.normalized(),
+                        first == null ? "" : first.digest(),
+                        rule,
+                        reason,
+                        ErrorCode.PERMISSION_DENIED.sqlState(),
+                        policy.version()));
+    }
+
+    /** {@code verdict} with every statement refused by {@code rule}. */
+    private static Verdict refusedAll(Verdict verdict, String rule, String reason) {
+        List<StatementVerdict> refused = verdict.statements().stream()
+                .map(statement -> new StatementVerdict(
+                        statement.statementClass(),
+                        statement.normalized(),
+                        statement.digest(),
+                        Decision.REFUSED,
+                        statement.sql(),
+                        List.of(),
+                        rule,
+                        reason))
+                .toList();
+        return new Verdict(refused, verdict.sql());
+    }
+
     private boolean auditWritable() {
         return context.audit().healthy();
     }
@@ -802,6 +1038,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         pending.clear();
         statements.clear();
         portals.clear();
+        parsed.clear();
     }
 
     private static String address(Channel channel) {
