@@ -3,6 +3,7 @@ package io.custos.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.custos.policy.Backend;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -98,6 +99,11 @@ class BoundedAnalysisEndToEndTest {
             }
 
             assertThat(served.get(60, TimeUnit.SECONDS)).isEqualTo(20);
+            assertThat(fixture.gateway.analysisCacheStatistics(
+                            mysql ? Backend.Protocol.MYSQL : Backend.Protocol.POSTGRESQL))
+                    .get()
+                    .satisfies(statistics -> assertThat(statistics.hits()).isPositive())
+                    .satisfies(statistics -> assertThat(statistics.misses()).isPositive());
             try (Statement statement = attacker.createStatement();
                     ResultSet result = statement.executeQuery("SELECT mobile FROM customer WHERE id = 1")) {
                 assertThat(result.next()).isTrue();

@@ -48,9 +48,13 @@ public final class CustosGateway implements AutoCloseable {
         this.frontends = List.copyOf(frontends);
     }
 
-    /** One protocol's listener with the catalog of its backend. */
+    /** One protocol's listener with the catalog of its backend and its gate. */
     private record Frontend(
-            Backend.Protocol protocol, InetSocketAddress address, Runnable server, CatalogCache catalog) {
+            Backend.Protocol protocol,
+            InetSocketAddress address,
+            Runnable server,
+            CatalogCache catalog,
+            StatementGate gate) {
         void close() {
             server.run();
             catalog.close();
@@ -110,7 +114,7 @@ public final class CustosGateway implements AutoCloseable {
                         sessions,
                         random,
                         serverSecret);
-                frontends.add(bind(protocol, context, listener, acceptors, workers, catalog));
+                frontends.add(bind(protocol, context, listener, acceptors, workers, catalog, gate));
                 log.info(
                         "{} listener on {}:{}, backend {}:{}/{}, policy version {}",
                         protocol == Backend.Protocol.POSTGRESQL ? "PostgreSQL" : "MySQL",
@@ -138,15 +142,17 @@ public final class CustosGateway implements AutoCloseable {
             Listener listener,
             EventLoopGroup acceptors,
             EventLoopGroup workers,
-            CatalogCache catalog)
+            CatalogCache catalog,
+            StatementGate gate)
             throws InterruptedException {
         try {
             if (protocol == Backend.Protocol.POSTGRESQL) {
                 PostgresServer server = new PostgresServer(context, acceptors, workers);
-                return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog);
+                return new Frontend(
+                        protocol, server.bind(listener.host(), listener.port()), server::close, catalog, gate);
             }
             MySqlServer server = new MySqlServer(context, acceptors, workers);
-            return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog);
+            return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog, gate);
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
@@ -166,6 +172,14 @@ public final class CustosGateway implements AutoCloseable {
     /** The address the MySQL listener is bound to, when the policy names one. */
     public Optional<InetSocketAddress> mysqlAddress() {
         return address(Backend.Protocol.MYSQL);
+    }
+
+    /** The analysis cache's hit and miss counts of one protocol's gate, for metrics; empty when it is not served. */
+    public Optional<StatementGate.CacheStatistics> analysisCacheStatistics(Backend.Protocol protocol) {
+        return frontends.stream()
+                .filter(frontend -> frontend.protocol() == protocol)
+                .map(frontend -> frontend.gate().cacheStatistics())
+                .findFirst();
     }
 
     public Optional<InetSocketAddress> address(Backend.Protocol protocol) {

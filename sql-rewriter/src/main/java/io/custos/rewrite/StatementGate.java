@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -162,10 +162,13 @@ public final class StatementGate {
     private static final Pattern MYSQL_KILL = Pattern.compile("\\bKILL\\b", Pattern.CASE_INSENSITIVE);
 
     /** Calcite's messages for a table, schema or column it could not resolve. */
-    private static final Pattern UNKNOWN_NAME =
-            Pattern.compile("Object '[^']+' not found|Column '[^']+' not found|Table '[^']+' not found");
+    private static final Pattern UNKNOWN_NAME = Pattern.compile("(?:Object|Column|Table) '([^']+)' not found");
 
     private static final int CACHE_WEIGHT_CHARS = 1024;
+
+    /** A {@code *} or {@code t.*} in a select list, not {@code count(*)} nor a product. */
+    private static final Pattern STAR =
+            Pattern.compile("(?:\\bSELECT|\\bDISTINCT|\\bALL|,|\\.)\\s*\\*", Pattern.CASE_INSENSITIVE);
 
     /** DDL that renames a table or column or moves a table to another schema (MySQL's CHANGE renames a column). */
     private static final Pattern RENAMING =
@@ -176,7 +179,7 @@ public final class StatementGate {
     private final QueryMasker masker;
     private final Supplier<Catalog> catalog;
     private final LongSupplier catalogVersion;
-    private final BooleanSupplier refreshForUnknownName;
+    private final Predicate<String> refreshForUnknownName;
     private final Supplier<AnalysisSettings> settings;
     private final Cache<CacheKey, StatementVerdict> cache;
     private final AtomicReference<ViewReferences> postgresViews = new AtomicReference<>();
@@ -187,26 +190,27 @@ public final class StatementGate {
                 masker,
                 catalogVersion,
                 () -> Catalog.of(List.of(), 0),
-                () -> false,
+                name -> false,
                 () -> AnalysisSettings.DEFAULT,
                 cacheSize);
     }
 
     /** With the catalog, so that calls to routines defined in the database are recognised. */
     public StatementGate(QueryMasker masker, Supplier<Catalog> catalog, int cacheSize) {
-        this(masker, () -> catalog.get().version(), catalog, () -> false, () -> AnalysisSettings.DEFAULT, cacheSize);
+        this(masker, () -> catalog.get().version(), catalog, name -> false, () -> AnalysisSettings.DEFAULT, cacheSize);
     }
 
     /**
-     * @param refreshForUnknownName reloads the catalog when a query names a table or column it lacks, and says
-     *     whether that gave a different catalog (the gate then decides again, once)
+     * @param refreshForUnknownName reloads the catalog when a query names a table or column it lacks (given by name,
+     *     so that reloads can be limited per name), and says whether that gave a different catalog (the gate then
+     *     decides again, once)
      * @param settings the analysis bounds in force (read per statement, so a policy reload applies them); the cache
      *     size is read once, here
      */
     public StatementGate(
             QueryMasker masker,
             Supplier<Catalog> catalog,
-            BooleanSupplier refreshForUnknownName,
+            Predicate<String> refreshForUnknownName,
             Supplier<AnalysisSettings> settings) {
         this(
                 masker,
@@ -221,7 +225,7 @@ public final class StatementGate {
             QueryMasker masker,
             LongSupplier catalogVersion,
             Supplier<Catalog> catalog,
-            BooleanSupplier refreshForUnknownName,
+            Predicate<String> refreshForUnknownName,
             Supplier<AnalysisSettings> settings,
             int cacheSize) {
         this.masker = requireNonNull(masker, "masker is null");
@@ -424,6 +428,21 @@ public final class StatementGate {
 
     private StatementVerdict cachedVerdict(
             LexedStatement statement, Caller caller, Dialect dialect, Object lexerSettings) {
+        if (!caller.fullClearance() && mainVerb(statement) == StatementClass.READ) {
+            // A * over the table would not show a column the catalog lacks, and so would not mask it; a cached
+            // verdict was reached without it too. The reload is rate-limited, and changes the key if it finds it.
+            boolean mySql = dialect == Dialect.MYSQL;
+            Optional<String> missing = lacksClassifiedColumn(statement, caller, mySql);
+            if (missing.isPresent()
+                    && (!refreshForUnknownName.test(missing.get())
+                            || lacksClassifiedColumn(statement, caller, mySql).isPresent())
+                    && STAR.matcher(statement.calciteText()).find()) {
+                return refuseUnanalysable(
+                        statement,
+                        missing.get() + " is classified but not in the gateway's catalog, so * over its table is"
+                                + " refused until it is");
+            }
+        }
         CacheKey key = new CacheKey(
                 dialect,
                 statement.text(),
@@ -741,10 +760,11 @@ public final class StatementGate {
             LexedStatement statement, Caller caller, boolean foldCase, Supplier<MaskOutcome> analysis) {
         AnalysisThreads.Outcome<MaskOutcome> run = AnalysisThreads.run(analysis);
         if (run instanceof AnalysisThreads.Done<MaskOutcome> done
-                && done.value() instanceof MaskOutcome.Unanalysable unanalysable
-                && UNKNOWN_NAME.matcher(unanalysable.reason()).find()
-                && refreshForUnknownName.getAsBoolean()) {
-            run = AnalysisThreads.run(analysis);
+                && done.value() instanceof MaskOutcome.Unanalysable unanalysable) {
+            Matcher unknown = UNKNOWN_NAME.matcher(unanalysable.reason());
+            if (unknown.find() && refreshForUnknownName.test(unknown.group(1))) {
+                run = AnalysisThreads.run(analysis);
+            }
         }
         if (run instanceof AnalysisThreads.Failed<MaskOutcome> failed) {
             if (failed.cause() instanceof StackOverflowError) {
@@ -944,6 +964,34 @@ public final class StatementGate {
                 .map(table -> fold(table.table(), foldCase))
                 .collect(Collectors.toUnmodifiableSet());
         return namesTable(statement, reaching(tables, foldCase));
+    }
+
+    /**
+     * A column the policy classifies on a table the statement names, which the catalog knows without it: the column
+     * may have been added since the catalog was read (by DDL that did not pass through the gateway).
+     */
+    private Optional<String> lacksClassifiedColumn(LexedStatement statement, Caller caller, boolean foldCase) {
+        Catalog current = catalog.get();
+        for (ColumnRule rule : hiddenRules(caller)) {
+            Set<String> table = Set.of(fold(rule.table(), foldCase));
+            if (!namesTable(statement, table)) {
+                continue;
+            }
+            Optional<CatalogTable> known = foldCase
+                    ? current.tables().stream()
+                            .filter(candidate -> candidate.schema().equalsIgnoreCase(rule.schema())
+                                    && candidate.name().equalsIgnoreCase(rule.table()))
+                            .findFirst()
+                    : current.table(rule.schema(), rule.table());
+            if (known.isPresent()
+                    && known.get().columns().stream()
+                            .noneMatch(column -> foldCase
+                                    ? column.name().equalsIgnoreCase(rule.column())
+                                    : column.name().equals(rule.column()))) {
+                return Optional.of(rule.schema() + "." + rule.table() + "." + rule.column());
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -31,12 +31,12 @@ class StatementGateBoundsTest {
     private final StatementGate postgres = new StatementGate(
             new QueryMasker(() -> SampleViews.POSTGRES),
             () -> SampleViews.POSTGRES,
-            () -> false,
+            name -> false,
             () -> AnalysisSettings.DEFAULT);
     private final StatementGate mySql = new StatementGate(
             new QueryMasker(() -> SampleViews.MYSQL),
             () -> SampleViews.MYSQL,
-            () -> false,
+            name -> false,
             () -> AnalysisSettings.DEFAULT);
 
     static Stream<Arguments> hostile() {
@@ -170,7 +170,7 @@ class StatementGateBoundsTest {
     void check_tighterBoundsFromSettings_apply() {
         AnalysisSettings tight = new AnalysisSettings(4_194_304, 262_144, 10_000, 3, 200, 100, 60);
         StatementGate gate = new StatementGate(
-                new QueryMasker(() -> SampleViews.POSTGRES), () -> SampleViews.POSTGRES, () -> false, () -> tight);
+                new QueryMasker(() -> SampleViews.POSTGRES), () -> SampleViews.POSTGRES, name -> false, () -> tight);
 
         StatementVerdict verdict = gate.check("SELECT ((((1))))", caller(false, CONTRACTOR), true)
                 .statements()

@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.custos.rewrite.Catalog;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * from before it (other readers wait for that load rather than read the stale snapshot). Loads are serialized, so a
  * slower, older load never replaces a newer snapshot. A failed load keeps the snapshot in place and logs a warning,
  * and an invalidated snapshot is then retried at most once a second; {@link #refreshNow()} throws instead, so the
- * gateway can decide at start whether to run without a catalog. {@link #refreshForUnknownName()} reloads when a
- * statement names a table or column the snapshot lacks, at most once a second whatever clients send.
+ * gateway can decide at start whether to run without a catalog. {@link #refreshForUnknownName(String)} reloads when a
+ * statement names a table or column the snapshot lacks, at most once a second per name and ten times a second in
+ * all, whatever clients send.
  *
  * <p>Until the first successful load the snapshot is empty (no tables, version 0).
  */
@@ -35,6 +38,8 @@ public final class CatalogCache implements Supplier<Catalog>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CatalogCache.class);
     private static final long REQUESTED_REFRESH_DELAY_MILLIS = 100;
     private static final long RETRY_NANOS = 1_000_000_000L;
+    private static final long UNKNOWN_NAME_INTERVAL_MILLIS = 100;
+    private static final int MAX_UNKNOWN_NAMES = 1_000;
     private static final Catalog EMPTY = Catalog.of(List.of(), 0);
 
     private final CatalogLoader loader;
@@ -53,6 +58,13 @@ public final class CatalogCache implements Supplier<Catalog>, AutoCloseable {
 
     private long unknownNameNanos;
     private boolean unknownNameReloaded;
+    /** Guarded by {@link #loadLock}: when each recently unknown name last reloaded, the oldest dropped first. */
+    private final Map<String, Long> unknownNames = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_UNKNOWN_NAMES;
+        }
+    };
 
     public CatalogCache(CatalogLoader loader) {
         this(loader, DEFAULT_REFRESH_INTERVAL);
@@ -110,24 +122,31 @@ public final class CatalogCache implements Supplier<Catalog>, AutoCloseable {
     }
 
     /**
-     * Reloads because a statement names a table or column the snapshot does not have; at most once a second, so that
-     * a client sending unknown names cannot make the gateway hammer the database.
+     * Reloads because a statement names a table or column the snapshot does not have. Limited so that a client sending
+     * unknown names cannot make the gateway hammer the database: once a second for the same name, and one reload
+     * every {@value #UNKNOWN_NAME_INTERVAL_MILLIS} ms whatever the names.
      *
+     * @param name the table or column, for the limit per name
      * @return whether a reload ran and gave a different snapshot
      */
-    public boolean refreshForUnknownName() {
+    public boolean refreshForUnknownName(String name) {
         synchronized (loadLock) {
             long now = System.nanoTime();
-            if (unknownNameReloaded && now - unknownNameNanos < RETRY_NANOS) {
+            if (unknownNameReloaded && now - unknownNameNanos < UNKNOWN_NAME_INTERVAL_MILLIS * 1_000_000L) {
+                return false;
+            }
+            Long last = unknownNames.get(name);
+            if (last != null && now - last < RETRY_NANOS) {
                 return false;
             }
             unknownNameReloaded = true;
             unknownNameNanos = now;
+            unknownNames.put(name, now);
             long before = current.version();
             try {
                 load(invalidations.get());
             } catch (RuntimeException e) {
-                LOG.warn("Catalog reload for an unknown name failed: {}", e.getMessage());
+                LOG.warn("Catalog reload for the unknown name '{}' failed: {}", name, e.getMessage());
                 return false;
             }
             return current.version() != before;
