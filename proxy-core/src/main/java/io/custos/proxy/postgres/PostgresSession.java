@@ -429,8 +429,14 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     // ---- following the search path
 
-    /** Queues the question for the search path behind what was sent; the client's messages wait for the answer. */
+    /**
+     * Queues the question for the search path behind what was sent; the client's messages wait for the answer. A
+     * caller with full clearance passes without analysis, so its path is never needed and never asked for.
+     */
     private void askSearchPath() {
+        if (caller.fullClearance()) {
+            return;
+        }
         searchPath.asked();
         forward(
                 PostgresMessages.query(client.alloc(), SearchPathFollower.QUERY, StandardCharsets.UTF_8),
