@@ -143,6 +143,21 @@ class CatalogLoaderMySqlTest {
     }
 
     @Test
+    void load_readsHowTheServerComparesTableNames() throws SQLException {
+        boolean caseSensitive;
+        try (Connection connection = DriverManager.getConnection(
+                        "jdbc:mariadb://127.0.0.1:" + port + "/" + DATABASE, USER, PASSWORD);
+                Statement statement = connection.createStatement();
+                var rows = statement.executeQuery("SELECT @@lower_case_table_names")) {
+            rows.next();
+            caseSensitive = rows.getInt(1) == 0;
+        }
+
+        assertThat(loader.load().caseSensitiveTableNames()).isEqualTo(caseSensitive);
+        assertThat(loader.load().database()).isEmpty();
+    }
+
+    @Test
     void load_keepsColumnOrderAndLeavesDroppedColumnsOut() {
         Catalog catalog = loader.load();
 

@@ -123,6 +123,8 @@ class CatalogLoaderTest {
         assertThat(count.kind()).isEqualTo(CatalogTable.Kind.MATERIALIZED_VIEW);
         assertThat(count.viewDefinition()).get(InstanceOfAssertFactories.STRING).contains("FROM public.customer");
         assertThat(catalog.table("public", "customer").orElseThrow().kind()).isEqualTo(CatalogTable.Kind.TABLE);
+        assertThat(catalog.database()).as("for three-part names").isEqualTo(DATABASE);
+        assertThat(catalog.caseSensitiveTableNames()).isFalse();
     }
 
     @Test
