@@ -220,6 +220,33 @@ class NameResolutionEndToEndTest {
         }
     }
 
+    /**
+     * A server-side prepared statement prepared where {@code customer} is the unclassified table, executed after USE
+     * made it the classified one: whatever the server resolves it to then, no protected value comes back.
+     */
+    @Test
+    void mariaDb_preparedStatementAfterUse_neverUnmasked() throws SQLException {
+        try (Connection connection = gateway.connectMySql("contractor", "useServerPrepStmts=true");
+                Statement statement = connection.createStatement()) {
+            statement.execute("USE e2e_names_db");
+            try (PreparedStatement prepared = connection.prepareStatement("SELECT mobile FROM customer WHERE id = ?")) {
+                prepared.setLong(1, 1);
+                assertThat(single(prepared)).isEqualTo(OWN);
+
+                statement.execute("USE custos_demo");
+
+                String after;
+                try {
+                    after = single(prepared);
+                } catch (SQLException e) {
+                    after = e.getMessage();
+                }
+                // MariaDB 11.4 keeps the statement on the database it was prepared in, and answers the own row.
+                assertThat(after).doesNotContain(mobile).isIn(OWN, maskedMobile());
+            }
+        }
+    }
+
     @Test
     void mariaDb_columnNamesWithoutCase_masked() throws SQLException {
         try (Connection connection = gateway.connectMySql("contractor")) {

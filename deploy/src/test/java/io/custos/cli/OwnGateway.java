@@ -66,9 +66,14 @@ final class OwnGateway implements AutoCloseable {
     }
 
     Connection connectMySql(String user) throws SQLException {
+        return connectMySql(user, "");
+    }
+
+    Connection connectMySql(String user, String extraParameters) throws SQLException {
         return DriverManager.getConnection(
                 "jdbc:mariadb://127.0.0.1:"
-                        + gateway.mysqlAddress().orElseThrow().getPort() + "/custos_demo",
+                        + gateway.mysqlAddress().orElseThrow().getPort() + "/custos_demo"
+                        + (extraParameters.isEmpty() ? "" : "?" + extraParameters),
                 user,
                 GatewayFixture.PASSWORD);
     }
