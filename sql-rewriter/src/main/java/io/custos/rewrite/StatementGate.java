@@ -977,12 +977,13 @@ public final class StatementGate {
             if (!namesTable(statement, table)) {
                 continue;
             }
-            Optional<CatalogTable> known = foldCase
-                    ? current.tables().stream()
-                            .filter(candidate -> candidate.schema().equalsIgnoreCase(rule.schema())
-                                    && candidate.name().equalsIgnoreCase(rule.table()))
-                            .findFirst()
-                    : current.table(rule.schema(), rule.table());
+            Optional<CatalogTable> known = current.table(rule.schema(), rule.table());
+            if (known.isEmpty() && foldCase) {
+                known = current.tables().stream()
+                        .filter(candidate -> candidate.schema().equalsIgnoreCase(rule.schema())
+                                && candidate.name().equalsIgnoreCase(rule.table()))
+                        .findFirst();
+            }
             if (known.isPresent()
                     && known.get().columns().stream()
                             .noneMatch(column -> foldCase

@@ -56,6 +56,10 @@ import org.slf4j.LoggerFactory;
  * statement is replaced by one the backend rejects at once, and the backend's error is swapped for the refusal: the
  * backend then skips to the next Sync and aborts an open transaction exactly as after any other error, and responses
  * stay in order with whatever the client pipelined before it.
+ *
+ * <p>Names: below full clearance the session asks the server for its search path at the start and after every message
+ * that may have changed it ({@link SearchPathFollower}); the client's later messages wait, unread, until the answer is
+ * in, and the answer never reaches the client.
  */
 final class PostgresSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PostgresSession.class);
