@@ -219,7 +219,8 @@ final class Demo {
                 policy.classification(),
                 policy.audit().withFile(auditFile).withKey(new SecretSource.Given(DEMO_AUDIT_KEY)),
                 policy.tls(),
-                policy.limits());
+                policy.limits(),
+                policy.analysis());
     }
 
     /** {@code policy} with {@code tls} towards clients ({@code null}: none). */
@@ -239,7 +240,8 @@ final class Demo {
                 policy.classification(),
                 audit,
                 tls,
-                policy.limits());
+                policy.limits(),
+                policy.analysis());
     }
 
     /** The demo's throwaway CA and the certificates it signed, in a directory removed when the demo stops. */

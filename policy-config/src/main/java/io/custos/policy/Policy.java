@@ -20,7 +20,8 @@ public record Policy(
         Classification classification,
         AuditSettings audit,
         TlsSettings tls,
-        Limits limits) {
+        Limits limits,
+        AnalysisSettings analysis) {
     public Policy {
         requireNonNull(version, "version is null");
         levels = List.copyOf(levels);
@@ -31,9 +32,10 @@ public record Policy(
         requireNonNull(classification, "classification is null");
         requireNonNull(audit, "audit is null");
         requireNonNull(limits, "limits is null");
+        requireNonNull(analysis, "analysis is null");
     }
 
-    /** A policy without TLS towards clients and with the default limits. */
+    /** A policy without TLS towards clients, with the default limits and analysis settings. */
     public Policy(
             String version,
             List<Level> levels,
@@ -44,6 +46,32 @@ public record Policy(
             Classification classification,
             AuditSettings audit) {
         this(version, levels, roles, users, backends, listeners, classification, audit, null, Limits.DEFAULTS);
+    }
+
+    /** A policy with the default analysis settings. */
+    public Policy(
+            String version,
+            List<Level> levels,
+            Map<String, Role> roles,
+            Map<String, User> users,
+            List<Backend> backends,
+            List<Listener> listeners,
+            Classification classification,
+            AuditSettings audit,
+            TlsSettings tls,
+            Limits limits) {
+        this(
+                version,
+                levels,
+                roles,
+                users,
+                backends,
+                listeners,
+                classification,
+                audit,
+                tls,
+                limits,
+                AnalysisSettings.DEFAULT);
     }
 
     /** TLS towards clients, when the policy has a {@code tls} section. */

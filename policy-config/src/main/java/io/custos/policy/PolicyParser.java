@@ -34,8 +34,17 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  * mistake is reported once. A section that cannot be read at all switches those cross-checks off.
  */
 final class PolicyParser {
-    static final List<String> TOP_LEVEL_KEYS =
-            List.of("levels", "roles", "users", "backends", "listeners", "audit", "classification", "tls", "limits");
+    static final List<String> TOP_LEVEL_KEYS = List.of(
+            "levels",
+            "roles",
+            "users",
+            "backends",
+            "listeners",
+            "audit",
+            "classification",
+            "tls",
+            "limits",
+            "analysis");
     static final List<String> LEVEL_KEYS = List.of("rank", "name");
     static final List<String> ROLE_KEYS = List.of("clearance", "statements", "import_export", "require_tls");
     static final List<String> USER_KEYS =
@@ -56,6 +65,14 @@ final class PolicyParser {
     private static final int MAX_ROTATE_SIZE_MB = 1024 * 1024;
     private static final int MAX_SINK_BATCH_SIZE = 10_000;
     private static final Pattern SINK_TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)?");
+    static final List<String> ANALYSIS_KEYS = List.of(
+            "max_message_length",
+            "max_statement_length",
+            "max_terms",
+            "max_depth",
+            "max_set_operations",
+            "cache_entries",
+            "catalog_refresh_seconds");
     static final List<String> TABLE_KEYS = List.of("schema", "table", "columns");
     static final List<String> COLUMN_KEYS = List.of("level", "mask", "filter");
     static final List<String> MASK_TYPES = List.of("full", "partial", "email", "hash", "null");
@@ -121,6 +138,11 @@ final class PolicyParser {
                 .orElse(Limits.DEFAULTS);
         checkTlsRequirements(tlsGiven, tls);
 
+        AnalysisSettings analysis = policy.optional("analysis")
+                .filter(node -> !Nodes.isNull(node))
+                .flatMap(this::analysis)
+                .orElse(AnalysisSettings.DEFAULT);
+
         if (!problems.isEmpty() || audit.isEmpty()) {
             return Optional.empty();
         }
@@ -134,7 +156,8 @@ final class PolicyParser {
                 new Classification(rules),
                 audit.get(),
                 tls.orElse(null),
-                limits));
+                limits,
+                analysis));
     }
 
     private Optional<TlsSettings> tls(Node node) {
@@ -687,6 +710,56 @@ final class PolicyParser {
             return Optional.empty();
         }
         return Optional.of(new AuditSettings.AuditSink(url.get(), user.get(), password.get(), table, batchSize));
+    }
+
+    private Optional<AnalysisSettings> analysis(Node node) {
+        Optional<MappingReader> found = MappingReader.read(node, "'analysis'", ANALYSIS_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+        AnalysisSettings defaults = AnalysisSettings.DEFAULT;
+        Optional<Integer> message = bound(reader, "max_message_length", defaults.maxMessageLength());
+        Optional<Integer> length = bound(reader, "max_statement_length", defaults.maxStatementLength());
+        Optional<Integer> terms = bound(reader, "max_terms", defaults.maxTerms());
+        Optional<Integer> depth = bound(reader, "max_depth", defaults.maxDepth());
+        Optional<Integer> setOperations = bound(reader, "max_set_operations", defaults.maxSetOperations());
+        Optional<Integer> cacheEntries = bound(reader, "cache_entries", defaults.cacheEntries());
+        Optional<Integer> refresh = bound(reader, "catalog_refresh_seconds", defaults.catalogRefreshSeconds());
+        if (message.isEmpty()
+                || length.isEmpty()
+                || terms.isEmpty()
+                || depth.isEmpty()
+                || setOperations.isEmpty()
+                || cacheEntries.isEmpty()
+                || refresh.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new AnalysisSettings(
+                message.get(),
+                length.get(),
+                terms.get(),
+                depth.get(),
+                setOperations.get(),
+                cacheEntries.get(),
+                refresh.get()));
+    }
+
+    /** An optional positive integer setting of 'analysis'; empty when it is given but not valid (reported). */
+    private Optional<Integer> bound(MappingReader reader, String key, int defaultValue) {
+        Optional<Node> node = reader.optional(key);
+        if (node.isEmpty()) {
+            return Optional.of(defaultValue);
+        }
+        Optional<Integer> value = reader.optionalInteger(key);
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        if (value.get() < 1) {
+            problems.add(node.get(), Nodes.quote(key) + " in 'analysis' must be >= 1, found " + value.get());
+            return Optional.empty();
+        }
+        return value;
     }
 
     private List<ColumnRule> classification(Node node) {

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class PolicyLoaderTest {
@@ -124,7 +125,7 @@ class PolicyLoaderTest {
                         "listeners",
                         "listener: {postgresql: {host: localhost, port: 15432}}",
                         "5:1: unknown key 'listener' in the policy (allowed: levels, roles, users, backends, listeners,"
-                                + " audit, classification, tls, limits)"),
+                                + " audit, classification, tls, limits, analysis)"),
                 arguments("levels", "# no levels", "2:1: missing key 'levels' in the policy"),
                 arguments(
                         "levels",
@@ -451,6 +452,34 @@ class PolicyLoaderTest {
 
         assertThat(classification.rule("Sales", "Customer", "Mobile")).isPresent();
         assertThat(classification.rule("sales", "customer", "mobile")).isEmpty();
+    }
+
+    @Test
+    void parse_analysisSettings_defaultsForWhatIsLeftOut() {
+        Policy given = PolicyLoader.parse(MINIMAL + "analysis: {max_terms: 500, max_depth: 20}\n", SOURCE, BASE);
+        Policy absent = PolicyLoader.parse(MINIMAL, SOURCE, BASE);
+
+        assertThat(given.analysis().maxTerms()).isEqualTo(500);
+        assertThat(given.analysis().maxDepth()).isEqualTo(20);
+        assertThat(given.analysis().maxStatementLength()).isEqualTo(AnalysisSettings.DEFAULT.maxStatementLength());
+        assertThat(given.analysis().cacheEntries()).isEqualTo(AnalysisSettings.DEFAULT.cacheEntries());
+        assertThat(absent.analysis()).isEqualTo(AnalysisSettings.DEFAULT);
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '#',
+            value = {
+                "analysis: {max_depth: 0}                 # 8:23: 'max_depth' in 'analysis' must be >= 1, found 0",
+                "analysis: {max_terms: lots}              # 8:23: expected an integer for 'max_terms' in 'analysis', found 'lots'",
+                "analysis: {catalog_refresh_seconds: -5}  # 8:37: 'catalog_refresh_seconds' in 'analysis' must be >= 1, found -5",
+                "analysis: {max_trems: 5}                 # 8:12: unknown key 'max_trems' in 'analysis' (allowed: max_message_length, max_statement_length, max_terms, max_depth, max_set_operations, cache_entries, catalog_refresh_seconds)",
+                "analysis: [1]                            # 8:11: expected a mapping for 'analysis', found a list",
+            })
+    void parse_badAnalysisSettings_reportsProblemAtPosition(String line, String expected) {
+        assertThatThrownBy(() -> PolicyLoader.parse(MINIMAL + line.strip() + "\n", SOURCE, BASE))
+                .isInstanceOf(PolicyException.class)
+                .hasMessage(SOURCE + ":" + expected);
     }
 
     @Test

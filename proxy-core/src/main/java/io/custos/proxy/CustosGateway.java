@@ -44,8 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CustosGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CustosGateway.class);
-    private static final int GATE_CACHE_ENTRIES = 10_000;
-    private static final Duration CATALOG_REFRESH_INTERVAL = Duration.ofSeconds(60);
 
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
@@ -59,9 +57,13 @@ public final class CustosGateway implements AutoCloseable {
         this.frontends = List.copyOf(frontends);
     }
 
-    /** One protocol's listener with the catalog of its backend. */
+    /** One protocol's listener with the catalog of its backend and its gate. */
     private record Frontend(
-            Backend.Protocol protocol, InetSocketAddress address, Runnable server, CatalogCache catalog) {
+            Backend.Protocol protocol,
+            InetSocketAddress address,
+            Runnable server,
+            CatalogCache catalog,
+            StatementGate gate) {
         void close() {
             server.run();
             catalog.close();
@@ -107,15 +109,20 @@ public final class CustosGateway implements AutoCloseable {
             for (Backend.Protocol protocol : protocols) {
                 Backend backend = policy.backend(protocol).orElseThrow();
                 Listener listener = policy.listener(protocol).orElseThrow();
-                CatalogCache catalog = new CatalogCache(new CatalogLoader(backend), CATALOG_REFRESH_INTERVAL);
+                CatalogCache catalog = new CatalogCache(
+                        new CatalogLoader(backend),
+                        Duration.ofSeconds(policy.analysis().catalogRefreshSeconds()));
                 try {
                     catalog.refreshNow();
                 } catch (RuntimeException e) {
                     catalog.close();
                     throw e;
                 }
-                StatementGate gate =
-                        new StatementGate(new QueryMasker(catalog::current), catalog::current, GATE_CACHE_ENTRIES);
+                StatementGate gate = new StatementGate(
+                        new QueryMasker(catalog::current),
+                        catalog::current,
+                        catalog::refreshForUnknownName,
+                        () -> policySupplier.get().analysis());
                 GatewayContext context = new GatewayContext(
                         policySupplier,
                         gate,
@@ -126,7 +133,7 @@ public final class CustosGateway implements AutoCloseable {
                         random,
                         serverSecret,
                         guards);
-                frontends.add(bind(protocol, context, listener, acceptors, workers, catalog));
+                frontends.add(bind(protocol, context, listener, acceptors, workers, catalog, gate));
                 log.info(
                         "{} listener on {}:{} ({}), backend {}:{}/{} ({}), policy version {}",
                         protocol == Backend.Protocol.POSTGRESQL ? "PostgreSQL" : "MySQL",
@@ -173,15 +180,17 @@ public final class CustosGateway implements AutoCloseable {
             Listener listener,
             EventLoopGroup acceptors,
             EventLoopGroup workers,
-            CatalogCache catalog)
+            CatalogCache catalog,
+            StatementGate gate)
             throws InterruptedException {
         try {
             if (protocol == Backend.Protocol.POSTGRESQL) {
                 PostgresServer server = new PostgresServer(context, acceptors, workers);
-                return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog);
+                return new Frontend(
+                        protocol, server.bind(listener.host(), listener.port()), server::close, catalog, gate);
             }
             MySqlServer server = new MySqlServer(context, acceptors, workers);
-            return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog);
+            return new Frontend(protocol, server.bind(listener.host(), listener.port()), server::close, catalog, gate);
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
@@ -201,6 +210,14 @@ public final class CustosGateway implements AutoCloseable {
     /** The address the MySQL listener is bound to, when the policy names one. */
     public Optional<InetSocketAddress> mysqlAddress() {
         return address(Backend.Protocol.MYSQL);
+    }
+
+    /** The analysis cache's hit and miss counts of one protocol's gate, for metrics; empty when it is not served. */
+    public Optional<StatementGate.CacheStatistics> analysisCacheStatistics(Backend.Protocol protocol) {
+        return frontends.stream()
+                .filter(frontend -> frontend.protocol() == protocol)
+                .map(frontend -> frontend.gate().cacheStatistics())
+                .findFirst();
     }
 
     public Optional<InetSocketAddress> address(Backend.Protocol protocol) {

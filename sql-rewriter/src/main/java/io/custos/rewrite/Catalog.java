@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -17,12 +18,44 @@ public final class Catalog {
     private final Set<String> routines;
     private final Set<String> views;
     private final long version;
+    private final String database;
+    private final boolean caseSensitiveTableNames;
 
-    private Catalog(Map<String, CatalogTable> tables, Set<String> routines, Set<String> views, long version) {
+    private Catalog(
+            Map<String, CatalogTable> tables,
+            Set<String> routines,
+            Set<String> views,
+            long version,
+            String database,
+            boolean caseSensitiveTableNames) {
         this.tables = tables;
         this.routines = routines;
         this.views = views;
         this.version = version;
+        this.database = database;
+        this.caseSensitiveTableNames = caseSensitiveTableNames;
+    }
+
+    /**
+     * This catalog, naming its database and saying how the server compares table names.
+     *
+     * @param database PostgreSQL: the database the gateway connects to, which a three-part name {@code
+     *     db.schema.table} may start with; empty for none
+     * @param caseSensitiveTableNames MySQL: whether the server compares database and table names with case ({@code
+     *     lower_case_table_names = 0}), so that two tables may differ in case alone
+     */
+    public Catalog withNames(String database, boolean caseSensitiveTableNames) {
+        return new Catalog(tables, routines, views, version, database, caseSensitiveTableNames);
+    }
+
+    /** The database a PostgreSQL three-part name may start with; empty when not known. */
+    public String database() {
+        return database;
+    }
+
+    /** Whether MySQL compares table and database names with case ({@code lower_case_table_names = 0}). */
+    public boolean caseSensitiveTableNames() {
+        return caseSensitiveTableNames;
     }
 
     public static Catalog of(List<CatalogTable> tables, long version) {
@@ -41,20 +74,26 @@ public final class Catalog {
      * @param views the names of views (materialized ones included), as the database folds them, without schema
      */
     public static Catalog of(List<CatalogTable> tables, Set<String> routines, Set<String> views, long version) {
+        Set<String> allViews = new TreeSet<>(views);
+        tables.stream().filter(CatalogTable::isView).forEach(table -> allViews.add(table.name()));
         return new Catalog(
                 tables.stream()
                         .collect(Collectors.toUnmodifiableMap(t -> key(t.schema(), t.name()), Function.identity())),
                 Set.copyOf(routines),
-                Set.copyOf(views),
-                version);
+                Set.copyOf(allViews),
+                version,
+                "",
+                false);
     }
 
-    /**
-     * Whether {@code name} is a view. The classification names tables; a view over a classified table would hand out
-     * its columns under names the policy does not know, until the gate follows view definitions.
-     */
+    /** Whether {@code name} is a view (materialized or not) in some schema, as the database folds it. */
     public boolean definesView(String name) {
         return views.contains(name);
+    }
+
+    /** The views of the catalog, with their definitions. */
+    public List<CatalogTable> views() {
+        return tables.values().stream().filter(CatalogTable::isView).toList();
     }
 
     /**

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import io.custos.policy.AnalysisSettings;
 import io.custos.policy.Classification;
 import io.custos.policy.ColumnRule;
 import io.custos.policy.Role;
@@ -16,6 +18,7 @@ import io.custos.rewrite.postgres.LexedStatement;
 import io.custos.rewrite.postgres.LexedStatement.Verb;
 import io.custos.rewrite.postgres.PostgresLexer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -23,8 +26,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -169,40 +174,120 @@ public final class StatementGate {
 
     private static final Pattern MYSQL_KILL = Pattern.compile("\\bKILL\\b", Pattern.CASE_INSENSITIVE);
 
+    /** Calcite's messages for a table, schema or column it could not resolve. */
+    private static final Pattern UNKNOWN_NAME = Pattern.compile("(?:Object|Column|Table) '([^']+)' not found");
+
+    private static final int CACHE_WEIGHT_CHARS = 1024;
+
+    /** A {@code *} or {@code t.*} in a select list, not {@code count(*)} nor a product. */
+    private static final Pattern STAR =
+            Pattern.compile("(?:\\bSELECT|\\bDISTINCT|\\bALL|,|\\.)\\s*\\*", Pattern.CASE_INSENSITIVE);
+
+    /** DDL that renames a table or column or moves a table to another schema (MySQL's CHANGE renames a column). */
+    private static final Pattern RENAMING =
+            Pattern.compile("\\b(?:RENAME|CHANGE)\\b|\\bSET\\s+SCHEMA\\b", Pattern.CASE_INSENSITIVE);
+
+    static final String ANALYSIS_BOUNDS = "analysis-bounds";
+
     private final QueryMasker masker;
     private final Supplier<Catalog> catalog;
     private final LongSupplier catalogVersion;
+    private final Predicate<String> refreshForUnknownName;
+    private final Supplier<AnalysisSettings> settings;
     private final Cache<CacheKey, StatementVerdict> cache;
+    private final AtomicReference<ViewReferences> postgresViews = new AtomicReference<>();
+    private final AtomicReference<ViewReferences> mySqlViews = new AtomicReference<>();
 
     public StatementGate(QueryMasker masker, LongSupplier catalogVersion, int cacheSize) {
-        this(masker, catalogVersion, () -> Catalog.of(List.of(), 0), cacheSize);
+        this(
+                masker,
+                catalogVersion,
+                () -> Catalog.of(List.of(), 0),
+                name -> false,
+                () -> AnalysisSettings.DEFAULT,
+                cacheSize);
     }
 
     /** With the catalog, so that calls to routines defined in the database are recognised. */
     public StatementGate(QueryMasker masker, Supplier<Catalog> catalog, int cacheSize) {
-        this(masker, () -> catalog.get().version(), catalog, cacheSize);
+        this(masker, () -> catalog.get().version(), catalog, name -> false, () -> AnalysisSettings.DEFAULT, cacheSize);
     }
 
-    private StatementGate(QueryMasker masker, LongSupplier catalogVersion, Supplier<Catalog> catalog, int cacheSize) {
+    /**
+     * @param refreshForUnknownName reloads the catalog when a query names a table or column it lacks (given by name,
+     *     so that reloads can be limited per name), and says whether that gave a different catalog (the gate then
+     *     decides again, once)
+     * @param settings the analysis bounds in force (read per statement, so a policy reload applies them); the cache
+     *     size is read once, here
+     */
+    public StatementGate(
+            QueryMasker masker,
+            Supplier<Catalog> catalog,
+            Predicate<String> refreshForUnknownName,
+            Supplier<AnalysisSettings> settings) {
+        this(
+                masker,
+                () -> catalog.get().version(),
+                catalog,
+                refreshForUnknownName,
+                settings,
+                settings.get().cacheEntries());
+    }
+
+    private StatementGate(
+            QueryMasker masker,
+            LongSupplier catalogVersion,
+            Supplier<Catalog> catalog,
+            Predicate<String> refreshForUnknownName,
+            Supplier<AnalysisSettings> settings,
+            int cacheSize) {
         this.masker = requireNonNull(masker, "masker is null");
         this.catalogVersion = requireNonNull(catalogVersion, "catalogVersion is null");
         this.catalog = requireNonNull(catalog, "catalog is null");
+        this.refreshForUnknownName = requireNonNull(refreshForUnknownName, "refreshForUnknownName is null");
+        this.settings = requireNonNull(settings, "settings is null");
         if (cacheSize < 0) {
             throw new IllegalArgumentException("cacheSize: " + cacheSize + " (expected: >= 0)");
         }
-        this.cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
+        // A long statement weighs one unit per KiB of its text and its rewrite, so the bound holds memory too.
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(cacheSize)
+                .weigher((CacheKey key, StatementVerdict verdict) ->
+                        1 + (key.text().length() + verdict.sql().length()) / CACHE_WEIGHT_CHARS)
+                .recordStats()
+                .build();
     }
+
+    /**
+     * The analysis cache's counts since start: hits, misses (statements decided afresh), evictions, and the entries
+     * it holds now. Safe to call from any thread, for metrics.
+     */
+    public CacheStatistics cacheStatistics() {
+        CacheStats stats = cache.stats();
+        return new CacheStatistics(stats.hitCount(), stats.missCount(), stats.evictionCount(), cache.estimatedSize());
+    }
+
+    /** Counts of the analysis cache; see {@link #cacheStatistics()}. */
+    public record CacheStatistics(long hits, long misses, long evictions, long entries) {}
 
     /** A simple-query message: zero or more statements. */
     public Verdict check(String message, Caller caller, boolean standardConformingStrings) {
         requireNonNull(message, "message is null");
         requireNonNull(caller, "caller is null");
+        Optional<Verdict> oversized = oversized(message, caller);
+        if (oversized.isPresent()) {
+            return oversized.get();
+        }
         List<LexedStatement> statements = PostgresLexer.split(message, standardConformingStrings);
         return verdict(message, statements, caller, Dialect.POSTGRESQL, standardConformingStrings);
     }
 
     private Verdict verdict(
             String message, List<LexedStatement> statements, Caller caller, Dialect dialect, Object lexerSettings) {
+        Optional<Verdict> resolutionChange = resolutionChangeBeforeLast(message, statements, caller, dialect);
+        if (resolutionChange.isPresent()) {
+            return resolutionChange.get();
+        }
         List<StatementVerdict> verdicts = new ArrayList<>(statements.size());
         StringBuilder sql = new StringBuilder(message.length());
         int copied = 0;
@@ -216,6 +301,36 @@ public final class StatementGate {
         }
         sql.append(message, copied, message.length());
         return new Verdict(verdicts, sql.toString());
+    }
+
+    /**
+     * The gate reads a whole message before the server runs any of it: a statement after one that changes what names
+     * denote (DDL, a change of search path or current database, the end of a transaction that undoes one) would be
+     * read against tables or schemas the server no longer uses. Below full clearance such a message is refused.
+     */
+    private static Optional<Verdict> resolutionChangeBeforeLast(
+            String message, List<LexedStatement> statements, Caller caller, Dialect dialect) {
+        if (caller.fullClearance() || statements.size() < 2) {
+            return Optional.empty();
+        }
+        boolean changes = statements.subList(0, statements.size() - 1).stream()
+                .anyMatch(statement -> dialect == Dialect.MYSQL
+                        ? NameResolution.mySqlMayChange(statement.statementClass(), statement.normalized())
+                        : NameResolution.postgresMayChange(statement.statementClass(), statement.normalized()));
+        if (!changes) {
+            return Optional.empty();
+        }
+        String what = dialect == Dialect.MYSQL
+                ? "USE or DDL"
+                : "a statement that changes tables or the search path (DDL, SET search_path, COMMIT, ROLLBACK, …)";
+        List<StatementVerdict> verdicts = new ArrayList<>();
+        for (LexedStatement statement : statements) {
+            verdicts.add(refuse(
+                    statement,
+                    "session-change",
+                    "custos: " + what + " must be the last statement of its message below full clearance"));
+        }
+        return Optional.of(new Verdict(verdicts, message));
     }
 
     /**
@@ -234,6 +349,10 @@ public final class StatementGate {
         requireNonNull(message, "message is null");
         requireNonNull(caller, "caller is null");
         requireNonNull(mode, "mode is null");
+        Optional<Verdict> oversized = oversized(message, caller);
+        if (oversized.isPresent()) {
+            return oversized.get();
+        }
         List<LexedStatement> statements = MySqlLexer.split(message, mode);
         Optional<LexedStatement> modeChange = statements.stream()
                 .limit(Math.max(0, statements.size() - 1))
@@ -255,14 +374,95 @@ public final class StatementGate {
         return verdict(message, statements, caller, Dialect.MYSQL, mode);
     }
 
+    /**
+     * A message longer than max_message_length is not even split into statements: splitting keeps a
+     * description of every token, which for a message of hundreds of megabytes would take the gateway's memory. A
+     * caller with full clearance whose role may run every kind of statement passes it unread (audited as one
+     * statement of its length); anyone else is refused.
+     */
+    private Optional<Verdict> oversized(String message, Caller caller) {
+        int limit = settings.get().maxMessageLength();
+        if (message.length() <= limit) {
+            return Optional.empty();
+        }
+        String normalized = "<message of " + message.length() + " characters, not analysed>";
+        String digest = Digests.sha256Hex(normalized);
+        Role role = caller.role();
+        boolean unrestricted = caller.fullClearance()
+                && role.importExport()
+                && Arrays.stream(StatementClass.values())
+                        .filter(statementClass -> statementClass != StatementClass.IMPORT_EXPORT)
+                        .allMatch(role::may);
+        StatementVerdict verdict = unrestricted
+                ? new StatementVerdict(
+                        StatementClass.OTHER, normalized, digest, Decision.ALLOWED, message, List.of(), null, null)
+                : new StatementVerdict(
+                        StatementClass.OTHER,
+                        normalized,
+                        digest,
+                        Decision.REFUSED,
+                        message,
+                        List.of(),
+                        ANALYSIS_BOUNDS,
+                        "custos: message of " + message.length() + " characters exceeds the analysis bound of " + limit
+                                + " characters (max_message_length); messages this long are reserved to roles with"
+                                + " full clearance and every right");
+        return Optional.of(new Verdict(List.of(verdict), message));
+    }
+
+    /**
+     * A query past the analysis bounds is refused before Calcite sees it (this runs below full clearance only), with
+     * the bound and the statement's measure named. Other statements are read by the lexer alone, in one pass.
+     */
+    private Optional<StatementVerdict> beyondBounds(LexedStatement statement) {
+        AnalysisSettings bounds = settings.get();
+        StatementSize size = StatementSize.of(statement.calciteText());
+        String exceeded = null;
+        if (size.depth() > bounds.maxDepth()) {
+            exceeded = size.depth() + " levels of parentheses, more than the " + bounds.maxDepth() + " of max_depth";
+        } else if (size.setOperations() > bounds.maxSetOperations()) {
+            exceeded = size.setOperations() + " set operations, more than the " + bounds.maxSetOperations()
+                    + " of max_set_operations";
+        } else if (size.terms() > bounds.maxTerms()) {
+            exceeded = size.terms() + " terms, more than the " + bounds.maxTerms() + " of max_terms";
+        } else if (size.length() > bounds.maxStatementLength()) {
+            exceeded = size.length() + " characters, more than the " + bounds.maxStatementLength()
+                    + " of max_statement_length";
+        }
+        if (exceeded == null) {
+            return Optional.empty();
+        }
+        return Optional.of(refuse(
+                statement,
+                ANALYSIS_BOUNDS,
+                "custos: statement is too large to analyse (" + exceeded
+                        + "); statements this large are reserved to full clearance"));
+    }
+
     private StatementVerdict cachedVerdict(
             LexedStatement statement, Caller caller, Dialect dialect, Object lexerSettings) {
+        if (!caller.fullClearance() && mainVerb(statement) == StatementClass.READ) {
+            // A * over the table would not show a column the catalog lacks, and so would not mask it; a cached
+            // verdict was reached without it too. The reload is rate-limited, and changes the key if it finds it.
+            boolean mySql = dialect == Dialect.MYSQL;
+            Optional<String> missing = lacksClassifiedColumn(statement, caller, mySql);
+            if (missing.isPresent()
+                    && (!refreshForUnknownName.test(missing.get())
+                            || lacksClassifiedColumn(statement, caller, mySql).isPresent())
+                    && STAR.matcher(statement.calciteText()).find()) {
+                return refuseUnanalysable(
+                        statement,
+                        missing.get() + " is classified but not in the gateway's catalog, so * over its table is"
+                                + " refused until it is");
+            }
+        }
         CacheKey key = new CacheKey(
                 dialect,
                 statement.text(),
                 lexerSettings,
                 statement.malformed(),
                 caller.role().name(),
+                caller.role().clearance(),
                 caller.policyVersion(),
                 catalogVersion.getAsLong(),
                 caller.searchPath());
@@ -343,6 +543,7 @@ public final class StatementGate {
             Object lexerSettings,
             boolean malformed,
             String role,
+            int clearance,
             String policyVersion,
             long catalogVersion,
             List<String> searchPath) {}
@@ -378,7 +579,7 @@ public final class StatementGate {
      * the rows a predicate would select and the statistics behind it), the statement masked when it would be.
      * EXPLAIN ANALYZE runs the statement, and the lexer classes it as that statement in the first place.
      */
-    private static Decided explain(
+    private Decided explain(
             LexedStatement statement,
             Caller caller,
             List<LexedStatement> explained,
@@ -483,18 +684,6 @@ public final class StatementGate {
                     "custos: " + routine.get()
                             + " is a routine defined in the database; routines are reserved to full clearance"
                             + " since what they read cannot be analysed"));
-        }
-        Optional<String> view = statement.identifierChains().stream()
-                .flatMap(List::stream)
-                .map(part -> part.toLowerCase(Locale.ROOT))
-                .filter(current::definesView)
-                .findFirst();
-        if (view.isPresent()) {
-            return Optional.of(refuse(
-                    statement,
-                    "view",
-                    "custos: " + view.get() + " is a view; views are reserved to full clearance since the"
-                            + " classification names tables and a view may show their columns under other names"));
         }
         return Optional.empty();
     }
@@ -608,11 +797,12 @@ public final class StatementGate {
      * XPath function quotes its argument in the error it raises. Either is refused when the statement names a table
      * holding columns above the caller's clearance.
      */
-    private static Optional<StatementVerdict> mySqlSideChannel(
-            LexedStatement statement, Caller caller, MySqlMode mode) {
-        Set<String> hiddenTables = hiddenRules(caller).stream()
-                .map(rule -> fold(rule.table(), true))
-                .collect(Collectors.toUnmodifiableSet());
+    private Optional<StatementVerdict> mySqlSideChannel(LexedStatement statement, Caller caller, MySqlMode mode) {
+        Set<String> hiddenTables = reaching(
+                hiddenRules(caller).stream()
+                        .map(rule -> fold(rule.table(), true))
+                        .collect(Collectors.toUnmodifiableSet()),
+                true);
         if (hiddenTables.isEmpty() || !namesTable(statement, hiddenTables)) {
             return Optional.empty();
         }
@@ -670,36 +860,68 @@ public final class StatementGate {
     }
 
     private Decided maskMySql(LexedStatement statement, Caller caller, MySqlMode mode) {
-        int offset = statement.queryOffset();
-        MaskOutcome outcome;
-        try {
-            outcome = masker.maskMySql(
-                    statement.text().substring(offset), statement.calciteText().substring(offset), caller, mode);
-            requireNonNull(outcome, "masker returned null");
-        } catch (RuntimeException | AssertionError | StackOverflowError e) {
-            log.warn("Analysis failed; treating the statement as unanalysable", e);
-            return new Decided(unanalysable(statement, caller, "analysis failed", true), false);
+        Optional<StatementVerdict> bounds = beyondBounds(statement);
+        if (bounds.isPresent()) {
+            return Decided.of(bounds.get());
         }
-        if (outcome instanceof MaskOutcome.Rewritten && intoVariables(statement)) {
+        int offset = statement.queryOffset();
+        String text = statement.text().substring(offset);
+        String calciteText = statement.calciteText().substring(offset);
+        Decided decided = analysed(statement, caller, true, () -> masker.maskMySql(text, calciteText, caller, mode));
+        if (decided.verdict().decision() == Decision.REWRITTEN && intoVariables(statement)) {
             // SELECT … INTO @v: a variable keeps the value for later statements, where no mask reaches it.
             return Decided.of(refuse(
                     statement,
                     "laundering",
                     "custos: statement may copy classified data above the caller's clearance into a variable"));
         }
-        return Decided.of(afterMasking(statement, caller, outcome, true));
+        return decided;
     }
 
     private static boolean intoVariables(LexedStatement statement) {
         return statement.verbs().stream().anyMatch(verb -> verb.keywords().equals("SELECT INTO"));
     }
 
+    /**
+     * Runs the masker on an analysis thread. A query naming a table or column the catalog lacks makes the catalog
+     * reload once, and is analysed again if that changed it. A failure inside the analysis must not let the statement
+     * through unexamined, nor be remembered.
+     */
+    private Decided analysed(
+            LexedStatement statement, Caller caller, boolean foldCase, Supplier<MaskOutcome> analysis) {
+        AnalysisThreads.Outcome<MaskOutcome> run = AnalysisThreads.run(analysis);
+        if (run instanceof AnalysisThreads.Done<MaskOutcome> done
+                && done.value() instanceof MaskOutcome.Unanalysable unanalysable) {
+            Matcher unknown = UNKNOWN_NAME.matcher(unanalysable.reason());
+            if (unknown.find() && refreshForUnknownName.test(unknown.group(1))) {
+                run = AnalysisThreads.run(analysis);
+            }
+        }
+        if (run instanceof AnalysisThreads.Failed<MaskOutcome> failed) {
+            if (failed.cause() instanceof StackOverflowError) {
+                log.warn("Analysis ran out of stack; treating the statement as unanalysable");
+                return new Decided(
+                        unanalysable(statement, caller, "the statement nests too deeply to analyse", foldCase), false);
+            }
+            log.warn("Analysis failed; treating the statement as unanalysable", failed.cause());
+            return new Decided(unanalysable(statement, caller, "analysis failed", foldCase), false);
+        }
+        MaskOutcome outcome = ((AnalysisThreads.Done<MaskOutcome>) run).value();
+        if (outcome == null) {
+            log.warn("Analysis returned nothing; treating the statement as unanalysable");
+            return new Decided(unanalysable(statement, caller, "analysis failed", foldCase), false);
+        }
+        return Decided.of(afterMasking(statement, caller, outcome, foldCase));
+    }
+
     // ---- shared
 
-    /**
-     * Statements other than queries, below full clearance. {@code foldCase}: table names compare in lower case (MySQL,
-     * whose lexer folds every name).
-     */
+    /** Statements other than queries, below full clearance. */
+    private StatementVerdict write(LexedStatement statement, Caller caller) {
+        return write(statement, caller, false);
+    }
+
+    /** {@code foldCase}: table names compare in lower case (MySQL, whose lexer folds every name). */
     private StatementVerdict write(LexedStatement statement, Caller caller, boolean foldCase) {
         boolean namesClassifiedTable = namesClassifiedTable(statement, caller.classification(), foldCase);
         if (WRITES.contains(statement.statementClass())
@@ -713,6 +935,22 @@ public final class StatementGate {
         }
         if (statement.statementClass() == StatementClass.IMPORT_EXPORT && namesClassifiedTable) {
             return refuseUnanalysable(statement, "COPY would export classified columns unmasked");
+        }
+        if (mainVerb(statement) == StatementClass.DDL
+                && RENAMING.matcher(statement.normalized()).find()) {
+            Set<String> hiddenTables = reaching(
+                    hiddenRules(caller).stream()
+                            .map(rule -> fold(rule.table(), foldCase))
+                            .collect(Collectors.toUnmodifiableSet()),
+                    foldCase);
+            if (namesTable(statement, hiddenTables)) {
+                // The classification names tables and columns: one renamed or moved to another schema leaves it.
+                return refuse(
+                        statement,
+                        "laundering",
+                        "custos: renaming or moving a table or column that holds data above the caller's clearance"
+                                + " would take it out of its classification");
+            }
         }
         boolean definesFromData =
                 (mainVerb(statement) == StatementClass.DDL || createsTable(statement)) && statement.embedsQuery();
@@ -741,14 +979,11 @@ public final class StatementGate {
      * {@code table} or {@code table.column}: a table holding columns above the caller's clearance named anywhere but
      * as the write's target, or such a column of the target read or tested rather than assigned.
      */
-    static Optional<String> launderedSource(LexedStatement statement, Caller caller) {
-        return launderedSource(statement, caller, false);
-    }
-
-    private static Optional<String> launderedSource(LexedStatement statement, Caller caller, boolean foldCase) {
+    private Optional<String> launderedSource(LexedStatement statement, Caller caller, boolean foldCase) {
         List<ColumnRule> hidden = hiddenRules(caller);
-        Set<String> hiddenTables =
+        Set<String> hiddenBaseTables =
                 hidden.stream().map(rule -> fold(rule.table(), foldCase)).collect(Collectors.toUnmodifiableSet());
+        Set<String> hiddenTables = reaching(hiddenBaseTables, foldCase);
         for (List<String> chain : statement.sourceChains()) {
             Optional<String> table = namedTable(chain, hiddenTables);
             if (table.isPresent()) {
@@ -758,6 +993,11 @@ public final class StatementGate {
         Optional<String> target = statement.writeTarget().flatMap(chain -> namedTable(chain, hiddenTables));
         if (target.isEmpty()) {
             return Optional.empty();
+        }
+        if (!hiddenBaseTables.contains(target.get())) {
+            // Which of a view's columns are the hidden ones would take an analysis of the write; writes through such a
+            // view are refused instead.
+            return Optional.of(target.get() + ", a view over columns above the caller's clearance");
         }
         Set<String> hiddenColumns = hidden.stream()
                 .filter(rule -> fold(rule.table(), foldCase).equals(target.get()))
@@ -800,15 +1040,16 @@ public final class StatementGate {
         int offset = statement.queryOffset();
         String text = statement.text().substring(offset);
         String calciteText = statement.calciteText().substring(offset);
-        MaskOutcome outcome;
-        try {
-            outcome = foldCase
-                    ? masker.checkWriteMySql(text, calciteText, caller)
-                    : masker.checkWrite(text, calciteText, caller);
-        } catch (RuntimeException e) {
-            log.warn("Analysis of a write failed; refusing it as laundering", e);
+        AnalysisThreads.Outcome<MaskOutcome> run = AnalysisThreads.run(() -> foldCase
+                ? masker.checkWriteMySql(text, calciteText, caller)
+                : masker.checkWrite(text, calciteText, caller));
+        if (!(run instanceof AnalysisThreads.Done<MaskOutcome> done)) {
+            log.warn(
+                    "Analysis of a write failed; refusing it as laundering",
+                    ((AnalysisThreads.Failed<MaskOutcome>) run).cause());
             return Optional.empty();
         }
+        MaskOutcome outcome = done.value();
         if (outcome instanceof MaskOutcome.Refused refused) {
             return Optional.of(refuse(statement, refused.rule(), refused.reason()));
         }
@@ -852,22 +1093,17 @@ public final class StatementGate {
     }
 
     private Decided mask(LexedStatement statement, Caller caller) {
-        int offset = statement.queryOffset();
-        MaskOutcome outcome;
-        try {
-            outcome = masker.mask(
-                    statement.text().substring(offset), statement.calciteText().substring(offset), caller);
-            requireNonNull(outcome, "masker returned null");
-        } catch (RuntimeException | AssertionError | StackOverflowError e) {
-            // A failure inside the analysis must not let a statement through unexamined, nor be remembered. Calcite
-            // signals a construct it did not expect with AssertionError, and recurses once per level of nesting.
-            log.warn("Analysis failed; treating the statement as unanalysable", e);
-            return new Decided(unanalysable(statement, caller, "analysis failed"), false);
+        Optional<StatementVerdict> bounds = beyondBounds(statement);
+        if (bounds.isPresent()) {
+            return Decided.of(bounds.get());
         }
-        return Decided.of(afterMasking(statement, caller, outcome, false));
+        int offset = statement.queryOffset();
+        String text = statement.text().substring(offset);
+        String calciteText = statement.calciteText().substring(offset);
+        return analysed(statement, caller, false, () -> masker.mask(text, calciteText, caller));
     }
 
-    private static StatementVerdict afterMasking(
+    private StatementVerdict afterMasking(
             LexedStatement statement, Caller caller, MaskOutcome outcome, boolean foldCase) {
         int offset = statement.queryOffset();
         if (outcome instanceof MaskOutcome.Rewritten rewritten) {
@@ -890,12 +1126,11 @@ public final class StatementGate {
         return allow(statement);
     }
 
-    private static StatementVerdict unanalysable(LexedStatement statement, Caller caller, String reason) {
+    private StatementVerdict unanalysable(LexedStatement statement, Caller caller, String reason) {
         return unanalysable(statement, caller, reason, false);
     }
 
-    private static StatementVerdict unanalysable(
-            LexedStatement statement, Caller caller, String reason, boolean foldCase) {
+    private StatementVerdict unanalysable(LexedStatement statement, Caller caller, String reason, boolean foldCase) {
         if (namesClassifiedTable(statement, caller.classification(), foldCase) || namesUnknownRelation(reason)) {
             return refuseUnanalysable(statement, reason);
         }
@@ -923,16 +1158,65 @@ public final class StatementGate {
      * of two or more, its last but one (the table of {@code t.column}). Names compare as PostgreSQL folded them, so
      * {@code "Customer"} is not {@code customer}; schemas are ignored, which errs on the side of refusing.
      */
-    static boolean namesClassifiedTable(LexedStatement statement, Classification classification) {
-        return namesClassifiedTable(statement, classification, false);
-    }
-
-    private static boolean namesClassifiedTable(
-            LexedStatement statement, Classification classification, boolean foldCase) {
+    private boolean namesClassifiedTable(LexedStatement statement, Classification classification, boolean foldCase) {
         Set<String> tables = classification.tables().stream()
                 .map(table -> fold(table.table(), foldCase))
                 .collect(Collectors.toUnmodifiableSet());
-        return namesTable(statement, tables);
+        return namesTable(statement, reaching(tables, foldCase));
+    }
+
+    /**
+     * A column the policy classifies on a table the statement names, which the catalog knows without it: the column
+     * may have been added since the catalog was read (by DDL that did not pass through the gateway).
+     */
+    private Optional<String> lacksClassifiedColumn(LexedStatement statement, Caller caller, boolean foldCase) {
+        Catalog current = catalog.get();
+        for (ColumnRule rule : hiddenRules(caller)) {
+            Set<String> table = Set.of(fold(rule.table(), foldCase));
+            if (!namesTable(statement, table)) {
+                continue;
+            }
+            Optional<CatalogTable> known = current.table(rule.schema(), rule.table());
+            if (known.isEmpty() && foldCase) {
+                known = current.tables().stream()
+                        .filter(candidate -> candidate.schema().equalsIgnoreCase(rule.schema())
+                                && candidate.name().equalsIgnoreCase(rule.table()))
+                        .findFirst();
+            }
+            if (known.isPresent()
+                    && known.get().columns().stream()
+                            .noneMatch(column -> foldCase
+                                    ? column.name().equalsIgnoreCase(rule.column())
+                                    : column.name().equals(rule.column()))) {
+                return Optional.of(rule.schema() + "." + rule.table() + "." + rule.column());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * {@code tables} and the names of every view that may show their columns: a view whose definition names one of
+     * them or such a view, at any depth, and a view whose definition the gateway cannot see. Names as the dialect
+     * folds them ({@code foldCase} for MySQL); schemas are ignored, which errs on the side of refusing.
+     */
+    private Set<String> reaching(Set<String> tables, boolean foldCase) {
+        ViewReferences references = viewReferences(foldCase);
+        if (tables.isEmpty() || references.isEmpty()) {
+            return tables;
+        }
+        return references.reaching(tables);
+    }
+
+    private ViewReferences viewReferences(boolean foldCase) {
+        Catalog current = catalog.get();
+        AtomicReference<ViewReferences> reference = foldCase ? mySqlViews : postgresViews;
+        ViewReferences cached = reference.get();
+        if (cached != null && cached.version() == current.version()) {
+            return cached;
+        }
+        ViewReferences built = ViewReferences.of(current, foldCase);
+        reference.set(built);
+        return built;
     }
 
     private static boolean namesTable(LexedStatement statement, Set<String> tables) {

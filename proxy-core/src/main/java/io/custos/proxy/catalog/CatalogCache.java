@@ -4,24 +4,31 @@ import static java.util.Objects.requireNonNull;
 
 import io.custos.rewrite.Catalog;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The current catalog snapshot, refreshed in the background.
+ * The current catalog snapshot, refreshed in the background and whenever DDL has passed through the gateway.
  *
- * <p>Readers take {@link #current()} (one volatile read) on any thread. One daemon thread reloads the catalog every
- * refresh interval, and shortly after {@link #requestRefresh()}, which sessions call when DDL has passed through;
- * requests that arrive while one is pending are folded into it. Loads are serialized, so a slower, older load never
- * replaces a newer snapshot. A failed background load keeps the snapshot in place and logs a warning;
- * {@link #refreshNow()} throws instead, so the gateway can decide at start whether to run without a catalog.
+ * <p>Readers take {@link #current()} on any thread. One daemon thread reloads the catalog every refresh interval.
+ * {@link #requestRefresh()}, which sessions call when a DDL statement has completed, invalidates the snapshot: the
+ * next reader reloads it on its own thread before it reads, so no statement after the DDL is analysed with metadata
+ * from before it (other readers wait for that load rather than read the stale snapshot). Loads are serialized, so a
+ * slower, older load never replaces a newer snapshot. A failed load keeps the snapshot in place and logs a warning,
+ * and an invalidated snapshot is then retried at most once a second; {@link #refreshNow()} throws instead, so the
+ * gateway can decide at start whether to run without a catalog. {@link #refreshForUnknownName(String)} reloads when a
+ * statement names a table or column the snapshot lacks, at most once a second per name and ten times a second in
+ * all, whatever clients send.
  *
  * <p>Until the first successful load the snapshot is empty (no tables, version 0).
  */
@@ -30,6 +37,9 @@ public final class CatalogCache implements Supplier<Catalog>, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CatalogCache.class);
     private static final long REQUESTED_REFRESH_DELAY_MILLIS = 100;
+    private static final long RETRY_NANOS = 1_000_000_000L;
+    private static final long UNKNOWN_NAME_INTERVAL_MILLIS = 100;
+    private static final int MAX_UNKNOWN_NAMES = 1_000;
     private static final Catalog EMPTY = Catalog.of(List.of(), 0);
 
     private final CatalogLoader loader;
@@ -38,6 +48,23 @@ public final class CatalogCache implements Supplier<Catalog>, AutoCloseable {
     private final Object loadLock = new Object();
 
     private volatile Catalog current = EMPTY;
+
+    /** Counts invalidations; {@link #freshAsOf} is the count the snapshot was loaded after. */
+    private final AtomicLong invalidations = new AtomicLong();
+
+    private volatile long freshAsOf;
+    /** Guarded by {@link #loadLock}: when an invalidated reload last failed, and when an unknown name last reloaded. */
+    private long failedNanos;
+
+    private long unknownNameNanos;
+    private boolean unknownNameReloaded;
+    /** Guarded by {@link #loadLock}: when each recently unknown name last reloaded, the oldest dropped first. */
+    private final Map<String, Long> unknownNames = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_UNKNOWN_NAMES;
+        }
+    };
 
     public CatalogCache(CatalogLoader loader) {
         this(loader, DEFAULT_REFRESH_INTERVAL);
@@ -58,14 +85,72 @@ public final class CatalogCache implements Supplier<Catalog>, AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** The latest snapshot; empty until the first successful load. */
+    /** The latest snapshot, reloaded first when DDL has invalidated it; empty until the first successful load. */
     public Catalog current() {
+        if (freshAsOf != invalidations.get()) {
+            reloadInvalidated();
+        }
         return current;
     }
 
     @Override
     public Catalog get() {
-        return current;
+        return current();
+    }
+
+    private void reloadInvalidated() {
+        synchronized (loadLock) {
+            long wanted = invalidations.get();
+            if (freshAsOf >= wanted) {
+                return;
+            }
+            if (failedNanos != 0 && System.nanoTime() - failedNanos < RETRY_NANOS) {
+                return;
+            }
+            try {
+                load(wanted);
+                failedNanos = 0;
+            } catch (RuntimeException e) {
+                failedNanos = System.nanoTime();
+                LOG.warn(
+                        "Catalog reload after DDL failed, keeping catalog version {}: {}. Statements are analysed with"
+                                + " the older metadata until the backend answers again",
+                        Long.toHexString(current.version()),
+                        e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Reloads because a statement names a table or column the snapshot does not have. Limited so that a client sending
+     * unknown names cannot make the gateway hammer the database: once a second for the same name, and one reload
+     * every {@value #UNKNOWN_NAME_INTERVAL_MILLIS} ms whatever the names.
+     *
+     * @param name the table or column, for the limit per name
+     * @return whether a reload ran and gave a different snapshot
+     */
+    public boolean refreshForUnknownName(String name) {
+        synchronized (loadLock) {
+            long now = System.nanoTime();
+            if (unknownNameReloaded && now - unknownNameNanos < UNKNOWN_NAME_INTERVAL_MILLIS * 1_000_000L) {
+                return false;
+            }
+            Long last = unknownNames.get(name);
+            if (last != null && now - last < RETRY_NANOS) {
+                return false;
+            }
+            unknownNameReloaded = true;
+            unknownNameNanos = now;
+            unknownNames.put(name, now);
+            long before = current.version();
+            try {
+                load(invalidations.get());
+            } catch (RuntimeException e) {
+                LOG.warn("Catalog reload for the unknown name '{}' failed: {}", name, e.getMessage());
+                return false;
+            }
+            return current.version() != before;
+        }
     }
 
     /**
@@ -75,23 +160,33 @@ public final class CatalogCache implements Supplier<Catalog>, AutoCloseable {
      */
     public void refreshNow() {
         synchronized (loadLock) {
-            Catalog loaded = loader.load();
-            Catalog previous = current;
-            if (loaded.version() == previous.version()) {
-                return;
-            }
-            current = loaded;
-            LOG.info(
-                    "Catalog of {} loaded: {} tables, version {} (was {})",
-                    loader.describe(),
-                    loaded.tables().size(),
-                    Long.toHexString(loaded.version()),
-                    Long.toHexString(previous.version()));
+            load(invalidations.get());
         }
     }
 
-    /** Asks for a reload soon, on the refresh thread; returns at once. Requests made while one is pending coalesce. */
+    /** Loads under {@link #loadLock}; {@code generation} is the invalidation count read before the load began. */
+    private void load(long generation) {
+        Catalog loaded = loader.load();
+        freshAsOf = Math.max(freshAsOf, generation);
+        Catalog previous = current;
+        if (loaded.version() == previous.version()) {
+            return;
+        }
+        current = loaded;
+        LOG.info(
+                "Catalog of {} loaded: {} tables, version {} (was {})",
+                loader.describe(),
+                loaded.tables().size(),
+                Long.toHexString(loaded.version()),
+                Long.toHexString(previous.version()));
+    }
+
+    /**
+     * Invalidates the snapshot after DDL: the next reader reloads it first. Also asks for a reload soon on the refresh
+     * thread, so that an idle gateway catches up too; requests made while one is pending coalesce. Returns at once.
+     */
     public void requestRefresh() {
+        invalidations.incrementAndGet();
         if (!refreshRequested.compareAndSet(false, true)) {
             return;
         }

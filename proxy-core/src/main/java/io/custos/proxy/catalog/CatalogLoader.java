@@ -17,10 +17,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -53,7 +56,8 @@ public final class CatalogLoader implements AutoCloseable {
             )
             SELECT n.nspname, c.relname, a.attname,
                    pg_catalog.format_type(a.atttypid, a.atttypmod),
-                   coalesce(b.typcategory = 'S', false)
+                   coalesce(b.typcategory = 'S', false),
+                   c.relkind
             FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
@@ -85,17 +89,31 @@ public final class CatalogLoader implements AutoCloseable {
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'
             """;
 
+    /*
+     * Views and materialized views with their definitions. Read with an empty search_path, pg_get_viewdef qualifies
+     * every relation with its schema, so the definition means the same whatever the caller's search path is.
+     */
     private static final String VIEW_QUERY =
             """
-            SELECT c.relname FROM pg_catalog.pg_class c
+            SELECT n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid)
+            FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+            WHERE c.relkind IN ('v', 'm')
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+              AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+              AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+            ORDER BY n.nspname, c.relname
             """;
 
+    /*
+     * MySQL and MariaDB store view definitions with every name qualified by its database. VIEW_DEFINITION is empty
+     * unless the account may SHOW VIEW; such a view is then refused below full clearance.
+     */
     private static final String MYSQL_VIEW_QUERY =
             """
-            SELECT LOWER(TABLE_NAME) FROM information_schema.VIEWS
+            SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS
             WHERE TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')
+            ORDER BY CAST(TABLE_SCHEMA AS BINARY), CAST(TABLE_NAME AS BINARY)
             """;
 
     private static final String MYSQL_ROUTINE_QUERY =
@@ -106,7 +124,7 @@ public final class CatalogLoader implements AutoCloseable {
 
     private static final String MYSQL_CATALOG_QUERY =
             """
-            SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.DATA_TYPE
+            SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.DATA_TYPE, t.TABLE_TYPE
             FROM information_schema.COLUMNS c
             JOIN information_schema.TABLES t
               ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
@@ -138,40 +156,101 @@ public final class CatalogLoader implements AutoCloseable {
      * @throws CatalogLoadException if the backend cannot be reached or the query fails
      */
     public Catalog load() {
-        List<CatalogTable> tables = new ArrayList<>();
+        List<TableBuilder> builders = new ArrayList<>();
         Set<String> routines;
-        Set<String> views;
+        Map<String, String> definitions;
+        boolean caseSensitiveTableNames;
         MessageDigest digest = sha256();
         boolean mysql = backend.protocol() == Backend.Protocol.MYSQL;
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = connection.prepareStatement(mysql ? MYSQL_CATALOG_QUERY : CATALOG_QUERY);
-                ResultSet rows = statement.executeQuery()) {
-            TableBuilder current = null;
-            while (rows.next()) {
-                String schema = rows.getString(1);
-                String table = rows.getString(2);
-                CatalogColumn column = mysql ? mysqlColumn(rows) : postgresColumn(rows);
-                if (current == null || !current.is(schema, table)) {
-                    if (current != null) {
-                        tables.add(current.build());
+        try (Connection connection = dataSource.getConnection()) {
+            try (PreparedStatement statement =
+                            connection.prepareStatement(mysql ? MYSQL_CATALOG_QUERY : CATALOG_QUERY);
+                    ResultSet rows = statement.executeQuery()) {
+                TableBuilder current = null;
+                while (rows.next()) {
+                    String schema = rows.getString(1);
+                    String table = rows.getString(2);
+                    CatalogColumn column = mysql ? mysqlColumn(rows) : postgresColumn(rows);
+                    if (current == null || !current.is(schema, table)) {
+                        current = new TableBuilder(schema, table, mysql ? mysqlKind(rows) : postgresKind(rows));
+                        builders.add(current);
+                        update(digest, "T", schema, table, current.kind.name());
                     }
-                    current = new TableBuilder(schema, table);
-                    update(digest, "T", schema, table);
+                    current.columns.add(column);
+                    update(digest, "C", column.name(), column.type(), column.textual() ? "t" : "f");
                 }
-                current.columns.add(column);
-                update(digest, "C", column.name(), column.type(), column.textual() ? "t" : "f");
-            }
-            if (current != null) {
-                tables.add(current.build());
             }
             routines = names(connection, mysql ? MYSQL_ROUTINE_QUERY : ROUTINE_QUERY);
-            views = names(connection, mysql ? MYSQL_VIEW_QUERY : VIEW_QUERY);
+            definitions = mysql ? viewDefinitions(connection) : postgresViewDefinitions(connection);
+            caseSensitiveTableNames = mysql && caseSensitiveTableNames(connection);
         } catch (SQLException e) {
             throw new CatalogLoadException("Cannot read the catalog of " + describe() + ": " + reason(e), e);
         }
         routines.forEach(routine -> update(digest, "R", routine));
-        views.forEach(view -> update(digest, "V", view));
-        return Catalog.of(tables, routines, views, version(digest.digest()));
+        definitions.forEach((view, definition) -> update(digest, "V", view, definition));
+        List<CatalogTable> tables = new ArrayList<>(builders.size());
+        for (TableBuilder builder : builders) {
+            tables.add(builder.build(definitions.getOrDefault(key(builder.schema, builder.name), "")));
+        }
+        update(digest, "N", mysql ? "" : backend.database(), caseSensitiveTableNames ? "cs" : "ci");
+        return Catalog.of(tables, routines, Set.of(), version(digest.digest()))
+                .withNames(mysql ? "" : backend.database(), caseSensitiveTableNames);
+    }
+
+    /**
+     * MySQL's lower_case_table_names: 0 stores and compares database and table names as written (Linux's default),
+     * 1 stores them in lower case and compares without case, 2 stores them as written and compares without case.
+     */
+    private static boolean caseSensitiveTableNames(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT @@lower_case_table_names");
+                ResultSet rows = statement.executeQuery()) {
+            return rows.next() && rows.getInt(1) == 0;
+        }
+    }
+
+    private static String key(String schema, String name) {
+        return schema + '.' + name;
+    }
+
+    /** With an empty search_path, restored afterwards: the pool's connections are reused. */
+    private static Map<String, String> postgresViewDefinitions(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SELECT pg_catalog.set_config('search_path', '', false)");
+            try {
+                return viewDefinitions(connection, VIEW_QUERY);
+            } finally {
+                statement.execute("RESET search_path");
+            }
+        }
+    }
+
+    private static Map<String, String> viewDefinitions(Connection connection) throws SQLException {
+        return viewDefinitions(connection, MYSQL_VIEW_QUERY);
+    }
+
+    /** {@code schema.name} to definition, in the query's fixed order, which the version relies on. */
+    private static Map<String, String> viewDefinitions(Connection connection, String query) throws SQLException {
+        Map<String, String> definitions = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(query);
+                ResultSet rows = statement.executeQuery()) {
+            while (rows.next()) {
+                String definition = rows.getString(3);
+                definitions.put(key(rows.getString(1), rows.getString(2)), definition == null ? "" : definition);
+            }
+        }
+        return definitions;
+    }
+
+    private static CatalogTable.Kind postgresKind(ResultSet rows) throws SQLException {
+        return switch (rows.getString(6)) {
+            case "v" -> CatalogTable.Kind.VIEW;
+            case "m" -> CatalogTable.Kind.MATERIALIZED_VIEW;
+            default -> CatalogTable.Kind.TABLE;
+        };
+    }
+
+    private static CatalogTable.Kind mysqlKind(ResultSet rows) throws SQLException {
+        return "VIEW".equalsIgnoreCase(rows.getString(6)) ? CatalogTable.Kind.VIEW : CatalogTable.Kind.TABLE;
     }
 
     /** In a sorted set, so the version does not depend on the order the server returns them in. */
@@ -333,19 +412,21 @@ public final class CatalogLoader implements AutoCloseable {
     private static final class TableBuilder {
         private final String schema;
         private final String name;
+        private final CatalogTable.Kind kind;
         private final List<CatalogColumn> columns = new ArrayList<>();
 
-        TableBuilder(String schema, String name) {
+        TableBuilder(String schema, String name, CatalogTable.Kind kind) {
             this.schema = schema;
             this.name = name;
+            this.kind = kind;
         }
 
         boolean is(String schema, String name) {
             return this.schema.equals(schema) && this.name.equals(name);
         }
 
-        CatalogTable build() {
-            return new CatalogTable(schema, name, columns);
+        CatalogTable build(String definition) {
+            return new CatalogTable(schema, name, columns, kind, kind == CatalogTable.Kind.TABLE ? "" : definition);
         }
     }
 }

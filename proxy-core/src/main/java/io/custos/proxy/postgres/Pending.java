@@ -20,7 +20,9 @@ final class Pending {
         /** Ends with ReadyForQuery; errors before it make the backend skip everything up to it. */
         SYNC,
         /** A fast-path FunctionCall, ends with ReadyForQuery. */
-        FUNCTION
+        FUNCTION,
+        /** The gateway's own query (the search path), ends with ReadyForQuery; nothing of it reaches the client. */
+        INTERNAL
     }
 
     final Kind kind;

@@ -21,6 +21,8 @@ import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.proxy.tls.ClientTls;
 import io.custos.proxy.tls.TlsChannels;
 import io.custos.rewrite.Caller;
+import io.custos.rewrite.Decision;
+import io.custos.rewrite.NameResolution;
 import io.custos.rewrite.StatementVerdict;
 import io.custos.rewrite.Verdict;
 import io.netty.buffer.ByteBuf;
@@ -45,6 +47,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +73,10 @@ import org.slf4j.LoggerFactory;
  * statement is replaced by one the backend rejects at once, and the backend's error is swapped for the refusal: the
  * backend then skips to the next Sync and aborts an open transaction exactly as after any other error, and responses
  * stay in order with whatever the client pipelined before it.
+ *
+ * <p>Names: below full clearance the session asks the server for its search path at the start and after every message
+ * that may have changed it ({@link SearchPathFollower}); the client's later messages wait, unread, until the answer is
+ * in, and the answer never reaches the client.
  */
 final class PostgresSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PostgresSession.class);
@@ -81,6 +88,14 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     static final Duration REFUSED_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
     private static final String MECHANISM_PLUS = ScramServerExchange.MECHANISM_PLUS;
+
+    /**
+     * DDL whose effect, until committed, would make names resolve elsewhere than the catalog says: a dropped,
+     * renamed or moved relation may have shadowed another. Created ones only shadow what the catalog already has, so
+     * the gate errs towards masking.
+     */
+    private static final Pattern UNSEEN_IF_UNCOMMITTED =
+            Pattern.compile("^DROP\\b|\\bRENAME\\b|\\bSET\\s+SCHEMA\\b", Pattern.CASE_INSENSITIVE);
 
     /** Startup parameters passed on to the backend; user, database and replication are the gateway's business. */
     private static final Set<String> WITHHELD_PARAMETERS = Set.of("user", "database", "replication");
@@ -125,6 +140,19 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     private ConnectionLimiter.Admission admission;
     private IdleTimer idleTimer;
+    /** The search path, learned from the server; see {@link SearchPathFollower}. */
+    private final SearchPathFollower searchPath = new SearchPathFollower();
+    /** What a named prepared statement was parsed under, to check again at Bind if that changed. */
+    private final Map<String, Parsed> parsed = new HashMap<>();
+    /**
+     * A drop, rename or move completed inside the open transaction: other connections, the catalog's among them, do
+     * not see it yet.
+     */
+    private boolean ddlInTransaction;
+
+    private boolean ddlSinceReady;
+
+    private record Parsed(String sql, List<String> searchPath, long catalogVersion) {}
 
     PostgresSession(GatewayContext context) {
         this.context = context;
@@ -162,6 +190,15 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        if (searchPath.asking() || searchPath.holding()) {
+            searchPath.hold(frame);
+            client.config().setAutoRead(false);
+            return;
+        }
+        onReadyFrame(frame);
+    }
+
+    private void onReadyFrame(ByteBuf frame) {
         try {
             onClientMessage(frame);
         } catch (CustosException e) {
@@ -219,6 +256,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             backend.close();
         }
         releasePending();
+        searchPath.release();
         long micros = (System.nanoTime() - startNanos) / 1_000;
         trail.record(AuditRecord.disconnect(audit, micros, policy.version()));
         log.debug("[{}] closed", cancelKey.sessionId());
@@ -571,6 +609,97 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         state = State.READY;
         backendReady = true;
         idleTimer.idle(false);
+        askSearchPath();
+    }
+
+    // ---- following the search path
+
+    /**
+     * Queues the question for the search path behind what was sent; the client's messages wait for the answer. A
+     * caller with full clearance passes without analysis, so its path is never needed and never asked for.
+     */
+    private void askSearchPath() {
+        if (caller.fullClearance()) {
+            return;
+        }
+        searchPath.asked();
+        forward(
+                PostgresMessages.query(client.alloc(), SearchPathFollower.QUERY, StandardCharsets.UTF_8),
+                Pending.of(Pending.Kind.INTERNAL));
+        backend.flush();
+    }
+
+    /** A backend message answering the gateway's own query: read, never forwarded. */
+    private void onInternalMessage(char type, ByteBuf frame) {
+        try {
+            switch (type) {
+                case 'D' -> searchPath.onDataRow(PostgresMessages.body(frame));
+                case 'E' -> log.debug(
+                        "[{}] the search path could not be read: {}",
+                        cancelKey.sessionId(),
+                        PostgresMessages.fields(frame).get('M'));
+                case 'Z' -> onInternalReady(frame);
+                default -> {}
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void onInternalReady(ByteBuf readyForQuery) {
+        pending.pollFirst();
+        onTransactionStatus(readyForQuery);
+        // In a failed transaction the server cannot answer; nothing runs there until it ends, which asks again.
+        searchPath.answered().ifPresent(path -> {
+            caller = new Caller(caller.user(), caller.role(), caller.classification(), caller.policyVersion(), path);
+            log.debug("[{}] search path {}", cancelKey.sessionId(), path);
+        });
+        ByteBuf next;
+        while (!searchPath.asking() && state == State.READY && (next = searchPath.nextHeld()) != null) {
+            onReadyFrame(next);
+        }
+        if (!searchPath.asking()) {
+            client.config().setAutoRead(true);
+        }
+        backend.flush();
+    }
+
+    /** After a message the gate passed: ask for the search path when a statement of it may have changed it. */
+    private void afterForwarded(List<StatementVerdict> verdicts) {
+        if (verdicts.stream().anyMatch(NameResolution::postgresMayChange)) {
+            askSearchPath();
+        }
+    }
+
+    /**
+     * ReadyForQuery's status: 'I' idle, 'T' in a transaction, 'E' in a failed one. DDL completed inside a transaction
+     * stays invisible to the catalog's own connection until it commits.
+     */
+    private void onTransactionStatus(ByteBuf readyForQuery) {
+        byte status = readyForQuery.getByte(readyForQuery.readerIndex() + 5);
+        if (status == 'I') {
+            ddlInTransaction = false;
+        } else if (ddlSinceReady) {
+            ddlInTransaction = true;
+        }
+        ddlSinceReady = false;
+    }
+
+    /**
+     * Below full clearance, after DDL in a transaction still open, only statements that end it pass: the gate would
+     * read names against tables as the catalog sees them, without the uncommitted change (a dropped table that
+     * shadowed another, say).
+     */
+    private String uncommittedDdlRefusal(List<StatementVerdict> verdicts) {
+        if (!ddlInTransaction || caller.fullClearance()) {
+            return null;
+        }
+        boolean onlyTransactionControl =
+                verdicts.stream().allMatch(verdict -> verdict.statementClass() == StatementClass.TRANSACTION);
+        return onlyTransactionControl
+                ? null
+                : "custos: after DROP, RENAME or SET SCHEMA in an open transaction, statements are refused below full"
+                        + " clearance until the transaction ends: the gateway cannot see uncommitted changes to tables";
     }
 
     void onBackendFailed(String message) {
@@ -607,6 +736,10 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     void onBackendMessage(ByteBuf frame) {
         char type = PostgresMessages.type(frame);
         Pending head = pending.peekFirst();
+        if (head != null && head.kind == Pending.Kind.INTERNAL && type != 'N' && type != 'A' && type != 'S') {
+            onInternalMessage(type, frame);
+            return;
+        }
         switch (type) {
             case 'D' -> {
                 if (head != null) {
@@ -702,6 +835,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     /** ReadyForQuery: Byte1('Z') Int32(5) Byte1 status, 'I' idle, 'T' in a transaction, 'E' in a failed one. */
     private void onReadyForQuery(ByteBuf frame) {
+        onTransactionStatus(frame);
         Pending head = pending.pollFirst();
         if (head == null) {
             log.debug("[{}] ReadyForQuery with nothing pending", cancelKey.sessionId());
@@ -737,6 +871,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version())
                 .withParameters(parameters));
         if (statement.statementClass() == StatementClass.DDL) {
+            ddlSinceReady |=
+                    UNSEEN_IF_UNCOMMITTED.matcher(statement.normalized()).find();
             context.catalogChanged().run();
         }
     }
@@ -767,7 +903,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             case 'E' -> onExecute(frame);
             case 'D' -> forward(frame, Pending.of(Pending.Kind.DESCRIBE));
             case 'C' -> onClose(frame);
-            case 'S' -> forward(frame, Pending.of(Pending.Kind.SYNC));
+            case 'S' -> onSync(frame);
             case 'H', 'd', 'c', 'f' -> forward(frame, null);
             case 'F' -> onFunctionCall(frame);
             case 'X' -> {
@@ -801,13 +937,29 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             refuse(Pending.Kind.QUERY, refusal.reason(), false);
             return;
         }
+        String uncommitted = uncommittedDdlRefusal(verdict.statements());
+        if (uncommitted != null) {
+            frame.release();
+            auditRefusal(verdict.statements(), "uncommitted-ddl", uncommitted);
+            refuse(Pending.Kind.QUERY, uncommitted, false);
+            return;
+        }
         Pending entry = Pending.statements(Pending.Kind.QUERY, verdict.statements());
         if (verdict.sql().equals(sql)) {
             forward(frame, entry);
-            return;
+        } else {
+            frame.release();
+            forward(PostgresMessages.query(client.alloc(), verdict.sql(), clientCharset), entry);
         }
-        frame.release();
-        forward(PostgresMessages.query(client.alloc(), verdict.sql(), clientCharset), entry);
+        afterForwarded(verdict.statements());
+    }
+
+    /** Sync ends a batch: ask for the search path if a statement executed in it may have changed it. */
+    private void onSync(ByteBuf frame) {
+        forward(frame, Pending.of(Pending.Kind.SYNC));
+        if (searchPath.takeChangedInBatch()) {
+            askSearchPath();
+        }
     }
 
     /** Parse: Byte1('P') Int32 len, String name, String query, Int16 n, Int32[n] parameter type oids. */
@@ -827,15 +979,32 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             return;
         }
         Verdict verdict = context.gate().checkSingle(sql, caller, standardConformingStrings);
+        if (!verdict.refused() && searchPath.changeInBatchPending() && !caller.fullClearance()) {
+            // The statement executed before it in this batch may have changed what its names denote; the path is
+            // asked for at the Sync.
+            verdict = refusedAll(
+                    verdict,
+                    "session-change",
+                    "custos: after a statement that changes tables or the search path, send Sync before the next"
+                            + " Parse below full clearance");
+        }
+        String uncommitted = verdict.refused() ? null : uncommittedDdlRefusal(verdict.statements());
+        if (uncommitted != null) {
+            verdict = refusedAll(verdict, "uncommitted-ddl", uncommitted);
+        }
         if (verdict.refused()) {
             StatementVerdict refusal = verdict.refusal().orElseThrow();
             auditRefusal(refusal);
             statements.remove(name);
+            parsed.remove(name);
             ByteBuf replacement = parse(client.alloc(), name, REFUSED_PLACEHOLDER, parameterTypes);
             frame.release();
             forward(replacement, Pending.refused(Pending.Kind.PARSE, refusal.reason()));
             return;
         }
+        parsed.put(
+                name,
+                new Parsed(sql, caller.searchPath(), context.catalog().get().version()));
         StatementVerdict statement =
                 verdict.statements().isEmpty() ? null : verdict.statements().get(0);
         if (statement != null) {
@@ -898,6 +1067,22 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         String portal = PostgresMessages.readCString(body);
         String statement = PostgresMessages.readCString(body);
         StatementVerdict verdict = statements.get(statement);
+        String stale = verdict == null ? null : staleStatement(statement, verdict);
+        if (stale != null) {
+            frame.release();
+            portals.remove(portal);
+            trail.record(AuditRecord.refused(
+                    audit,
+                    verdict.statementClass(),
+                    verdict.normalized(),
+                    verdict.digest(),
+                    "session-change",
+                    stale,
+                    ErrorCode.PERMISSION_DENIED.sqlState(),
+                    policy.version()));
+            refuse(Pending.Kind.BIND, stale, true);
+            return;
+        }
         if (verdict == null) {
             portals.remove(portal);
         } else {
@@ -907,6 +1092,31 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         forward(frame, Pending.of(Pending.Kind.BIND));
     }
 
+    /**
+     * PostgreSQL parses a prepared statement again when the search path or the tables it uses changed since, so the
+     * verdict reached at Parse may no longer fit: below full clearance the statement is checked again, and refused
+     * unless the gate would send the very same text.
+     */
+    private String staleStatement(String name, StatementVerdict verdict) {
+        Parsed at = parsed.get(name);
+        if (at == null || caller.fullClearance()) {
+            return null;
+        }
+        long catalogVersion = context.catalog().get().version();
+        if (at.searchPath().equals(caller.searchPath()) && at.catalogVersion() == catalogVersion) {
+            return null;
+        }
+        Verdict again = context.gate().checkSingle(at.sql(), caller, standardConformingStrings);
+        boolean same = !again.refused()
+                && again.statements().size() == 1
+                && again.statements().get(0).sql().equals(verdict.sql());
+        if (same) {
+            parsed.put(name, new Parsed(at.sql(), caller.searchPath(), catalogVersion));
+            return null;
+        }
+        return "custos: the search path or the tables changed since this statement was prepared; prepare it again";
+    }
+
     /** Execute: String portal, Int32 maximum rows. */
     private void onExecute(ByteBuf frame) {
         String portal = PostgresMessages.readCString(PostgresMessages.body(frame));
@@ -914,6 +1124,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         Pending entry = Pending.statements(Pending.Kind.EXECUTE, verdict == null ? List.of() : List.of(verdict));
         entry.parameters = portalParameters.getOrDefault(portal, -1);
         forward(frame, entry);
+        if (verdict != null && NameResolution.postgresMayChange(verdict)) {
+            searchPath.changedInBatch();
+        }
     }
 
     /** Close: Byte1 'S' or 'P', String name. */
@@ -923,6 +1136,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         String name = PostgresMessages.readCString(body);
         if (kind == 'S') {
             statements.remove(name);
+            parsed.remove(name);
         } else {
             portals.remove(name);
             portalParameters.remove(name);
@@ -973,6 +1187,35 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     private void auditRefusal(StatementVerdict refusal) {
         trail.record(AuditRecord.refusedBy(audit, refusal, ErrorCode.PERMISSION_DENIED.sqlState(), policy.version()));
+    }
+
+    private void auditRefusal(List<StatementVerdict> verdicts, String rule, String reason) {
+        StatementVerdict first = verdicts.isEmpty() ? null : verdicts.get(0);
+        trail.record(AuditRecord.refused(
+                audit,
+                first == null ? StatementClass.OTHER : first.statementClass(),
+                first == null ? "" : first.normalized(),
+                first == null ? "" : first.digest(),
+                rule,
+                reason,
+                ErrorCode.PERMISSION_DENIED.sqlState(),
+                policy.version()));
+    }
+
+    /** {@code verdict} with every statement refused by {@code rule}. */
+    private static Verdict refusedAll(Verdict verdict, String rule, String reason) {
+        List<StatementVerdict> refused = verdict.statements().stream()
+                .map(statement -> new StatementVerdict(
+                        statement.statementClass(),
+                        statement.normalized(),
+                        statement.digest(),
+                        Decision.REFUSED,
+                        statement.sql(),
+                        List.of(),
+                        rule,
+                        reason))
+                .toList();
+        return new Verdict(refused, verdict.sql());
     }
 
     private boolean auditWritable() {
@@ -1049,6 +1292,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         statements.clear();
         portals.clear();
         portalParameters.clear();
+        parsed.clear();
     }
 
     private static String host(Channel channel) {

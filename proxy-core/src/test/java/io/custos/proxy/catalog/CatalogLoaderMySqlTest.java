@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,6 +127,34 @@ class CatalogLoaderMySqlTest {
                         "custos_catalog.customer_contact",
                         "custos_catalog.reading",
                         "billing.invoice");
+    }
+
+    /** MariaDB stores view definitions with every name qualified by its database. */
+    @Test
+    void load_readsViewDefinitionsWithQualifiedNames() {
+        Catalog catalog = loader.load();
+
+        CatalogTable contact = catalog.table(DATABASE, "customer_contact").orElseThrow();
+        assertThat(contact.kind()).isEqualTo(CatalogTable.Kind.VIEW);
+        assertThat(contact.viewDefinition())
+                .get(InstanceOfAssertFactories.STRING)
+                .contains("`custos_catalog`.`customer`.`name`");
+        assertThat(catalog.table(DATABASE, "customer").orElseThrow().kind()).isEqualTo(CatalogTable.Kind.TABLE);
+    }
+
+    @Test
+    void load_readsHowTheServerComparesTableNames() throws SQLException {
+        boolean caseSensitive;
+        try (Connection connection = DriverManager.getConnection(
+                        "jdbc:mariadb://127.0.0.1:" + port + "/" + DATABASE, USER, PASSWORD);
+                Statement statement = connection.createStatement();
+                var rows = statement.executeQuery("SELECT @@lower_case_table_names")) {
+            rows.next();
+            caseSensitive = rows.getInt(1) == 0;
+        }
+
+        assertThat(loader.load().caseSensitiveTableNames()).isEqualTo(caseSensitive);
+        assertThat(loader.load().database()).isEmpty();
     }
 
     @Test

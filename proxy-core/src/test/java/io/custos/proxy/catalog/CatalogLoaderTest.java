@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -106,6 +107,43 @@ class CatalogLoaderTest {
         assertThat(catalog.definesView("customer_contact")).isTrue();
         assertThat(catalog.definesView("customer_count")).isTrue();
         assertThat(catalog.definesView("customer")).isFalse();
+    }
+
+    /** Definitions read under an empty search_path name every relation with its schema. */
+    @Test
+    void load_readsViewDefinitionsWithQualifiedRelations() {
+        Catalog catalog = loader.load();
+
+        CatalogTable contact = catalog.table("public", "customer_contact").orElseThrow();
+        CatalogTable count = catalog.table("public", "customer_count").orElseThrow();
+        assertThat(contact.kind()).isEqualTo(CatalogTable.Kind.VIEW);
+        assertThat(contact.viewDefinition())
+                .get(InstanceOfAssertFactories.STRING)
+                .contains("FROM public.customer");
+        assertThat(count.kind()).isEqualTo(CatalogTable.Kind.MATERIALIZED_VIEW);
+        assertThat(count.viewDefinition()).get(InstanceOfAssertFactories.STRING).contains("FROM public.customer");
+        assertThat(catalog.table("public", "customer").orElseThrow().kind()).isEqualTo(CatalogTable.Kind.TABLE);
+        assertThat(catalog.database()).as("for three-part names").isEqualTo(DATABASE);
+        assertThat(catalog.caseSensitiveTableNames()).isFalse();
+    }
+
+    @Test
+    void load_replacedView_changesTheVersion() throws SQLException {
+        execute(postgres, DATABASE, "CREATE VIEW replaced AS SELECT name FROM customer");
+        long before;
+        long after;
+        try {
+            before = loader.load().version();
+            execute(
+                    postgres,
+                    DATABASE,
+                    "CREATE OR REPLACE VIEW replaced AS SELECT id_card_no::varchar(40) AS name FROM customer");
+            after = loader.load().version();
+        } finally {
+            execute(postgres, DATABASE, "DROP VIEW replaced");
+        }
+
+        assertThat(after).isNotEqualTo(before);
     }
 
     @Test

@@ -5,8 +5,11 @@ import io.custos.rewrite.CatalogColumn;
 import io.custos.rewrite.CatalogTable;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.calcite.avatica.util.Casing;
 import org.apache.calcite.avatica.util.Quoting;
 import org.apache.calcite.config.CalciteConnectionConfig;
@@ -101,12 +104,58 @@ final class CalciteSetup {
         CalciteSchema root = CalciteSchema.createRootSchema(false, false);
         addTypeNames(root.plus(), dialect);
         Map<String, SchemaPlus> schemas = new HashMap<>();
+        Set<String> ambiguous = dialect == Dialect.MYSQL && catalog.caseSensitiveTableNames()
+                ? ambiguousWithoutCase(catalog)
+                : Set.of();
         for (CatalogTable table : catalog.tables()) {
+            if (ambiguous.contains(lowerKey(table))) {
+                continue;
+            }
             SchemaPlus schema = schemas.computeIfAbsent(
                     table.schema(), name -> addTypeNames(root.plus().add(name, new AbstractSchema()), dialect));
             schema.add(table.name(), new CatalogBackedTable(table.columns(), dialect));
         }
+        String database = catalog.database();
+        if (dialect == Dialect.POSTGRESQL && !database.isEmpty() && !schemas.containsKey(database)) {
+            // PostgreSQL takes database.schema.table when the database is the current one.
+            SchemaPlus qualified = root.plus().add(database, new AbstractSchema());
+            for (CatalogTable table : catalog.tables()) {
+                SchemaPlus schema = qualified.getSubSchema(table.schema()) != null
+                        ? qualified.getSubSchema(table.schema())
+                        : addTypeNames(qualified.add(table.schema(), new AbstractSchema()), dialect);
+                schema.add(table.name(), new CatalogBackedTable(table.columns(), dialect));
+            }
+        }
         return root;
+    }
+
+    /**
+     * On a MySQL server that compares table names with case, tables (or databases) may differ in case alone, which
+     * Calcite's matching without case cannot tell apart: they are left out, so a query naming them fails closed.
+     */
+    private static Set<String> ambiguousWithoutCase(Catalog catalog) {
+        Map<String, Set<String>> spellings = new HashMap<>();
+        Map<String, Set<String>> schemaSpellings = new HashMap<>();
+        for (CatalogTable table : catalog.tables()) {
+            spellings.computeIfAbsent(lowerKey(table), key -> new HashSet<>()).add(table.schema() + "." + table.name());
+            schemaSpellings
+                    .computeIfAbsent(table.schema().toLowerCase(Locale.ROOT), key -> new HashSet<>())
+                    .add(table.schema());
+        }
+        Set<String> ambiguous = new HashSet<>();
+        for (CatalogTable table : catalog.tables()) {
+            boolean tableClash = spellings.get(lowerKey(table)).size() > 1;
+            boolean schemaClash =
+                    schemaSpellings.get(table.schema().toLowerCase(Locale.ROOT)).size() > 1;
+            if (tableClash || schemaClash) {
+                ambiguous.add(lowerKey(table));
+            }
+        }
+        return ambiguous;
+    }
+
+    private static String lowerKey(CatalogTable table) {
+        return (table.schema() + "\u0000" + table.name()).toLowerCase(Locale.ROOT);
     }
 
     private static SchemaPlus addTypeNames(SchemaPlus schema, Dialect dialect) {

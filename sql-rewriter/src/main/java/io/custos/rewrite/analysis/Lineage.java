@@ -38,7 +38,6 @@ import org.apache.calcite.sql.validate.SqlValidatorImpl;
 import org.apache.calcite.sql.validate.SqlValidatorNamespace;
 import org.apache.calcite.sql.validate.SqlValidatorScope;
 import org.apache.calcite.sql.validate.SqlValidatorTable;
-import org.apache.calcite.util.Util;
 
 /**
  * Lineage and output names over a validated tree. Each output of a query is traced to the table columns it derives
@@ -384,12 +383,11 @@ final class Lineage {
         if (qualified.namespace == null) {
             throw new LineageException("cannot resolve " + id);
         }
-        if (qualified.suffix().isEmpty() && id.names.size() >= 3) {
-            // Calcite resolves schema.table.column with every part in the prefix, as if it named the whole row.
-            RelDataTypeField field = qualified.namespace.getRowType().getField(Util.last(id.names), !mysql(), false);
-            if (field != null) {
-                return SqlQualified.create(scope, id.names.size() - 1, qualified.namespace, id);
-            }
+        // Calcite shortens schema.table.column to table.column but keeps the prefix length of the long form.
+        int dropped = id.names.size() - qualified.identifier.names.size();
+        if (dropped > 0 && qualified.prefixLength > dropped) {
+            return SqlQualified.create(
+                    scope, qualified.prefixLength - dropped, qualified.namespace, qualified.identifier);
         }
         return qualified;
     }

@@ -59,13 +59,16 @@ final class PredicateCheck {
     private final Lineage lineage;
     private final Caller caller;
     private final Dialect dialect;
+    private final ViewLineage views;
     private final Set<SqlNode> visited = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    PredicateCheck(SqlValidator validator, Lineage lineage, Caller caller, Dialect dialect) {
+    /** {@code views}: the columns of views, traced into their definitions, so a view column has its sources' rules. */
+    PredicateCheck(SqlValidator validator, Lineage lineage, Caller caller, Dialect dialect, ViewLineage views) {
         this.validator = validator;
         this.lineage = lineage;
         this.caller = caller;
         this.dialect = dialect;
+        this.views = views;
     }
 
     /** The forbidden use, with the rule that refuses it and the message for the client. */
@@ -468,7 +471,14 @@ final class PredicateCheck {
     // ---- the policy
 
     private void use(Lineage.Source source, Use use, String clause) {
-        ColumnRule rule = protectedRule(source);
+        for (QueryMasker.Classified classified : QueryMasker.classified(source, caller, views, dialect, 0)) {
+            // A view column computed from a protected column is the column inside an expression, wherever it is used.
+            use(classified.rule(), use == Use.COMPARED && classified.computed() ? Use.COMPUTED : use, clause);
+        }
+    }
+
+    private void use(ColumnRule classified, Use use, String clause) {
+        ColumnRule rule = classified.level() > caller.role().clearance() ? classified : null;
         if (rule == null || rule.filter() == Filter.ALLOW) {
             return;
         }
@@ -489,9 +499,12 @@ final class PredicateCheck {
                 new Refusal(PREDICATE, "custos: " + column + " may not be used in " + clause + role));
     }
 
+    /** The rule of the first column above the caller's clearance behind {@code source}, through views; else null. */
     private ColumnRule protectedRule(Lineage.Source source) {
-        return QueryMasker.rule(caller, source, dialect)
+        return QueryMasker.classified(source, caller, views, dialect, 0).stream()
+                .map(QueryMasker.Classified::rule)
                 .filter(rule -> rule.level() > caller.role().clearance())
+                .findFirst()
                 .orElse(null);
     }
 }

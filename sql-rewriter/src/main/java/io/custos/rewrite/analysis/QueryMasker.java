@@ -15,6 +15,7 @@ import io.custos.rewrite.MySqlMode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,7 +177,8 @@ public final class QueryMasker {
             return new MaskOutcome.Unanalysable("not a query");
         }
 
-        SqlValidator validator = CalciteSetup.validator(schema(current, dialect), caller.searchPath(), dialect);
+        Snapshot snapshot = snapshot(current, dialect);
+        SqlValidator validator = CalciteSetup.validator(snapshot.root(), caller.searchPath(), dialect);
         SqlNode validated;
         try {
             validated = validator.validate(parsed);
@@ -193,11 +195,20 @@ public final class QueryMasker {
                 ? new Lineage(validator, current, statement, calciteText)
                 : new Lineage(validator, current);
         try {
-            PredicateCheck.Refusal refusal = new PredicateCheck(validator, lineage, caller, dialect).check(validated);
+            PredicateCheck.Refusal refusal =
+                    new PredicateCheck(validator, lineage, caller, dialect, snapshot.views()).check(validated);
             if (refusal != null) {
                 return new MaskOutcome.Refused(refusal.rule(), refusal.reason());
             }
-            return new Rewrite(statement, calciteText, caller, lineage, validator, dialect, backslashEscapes)
+            return new Rewrite(
+                            statement,
+                            calciteText,
+                            caller,
+                            lineage,
+                            snapshot.views(),
+                            validator,
+                            dialect,
+                            backslashEscapes)
                     .run(validated);
         } catch (LineageException e) {
             return new MaskOutcome.Unanalysable(e.getMessage());
@@ -241,7 +252,8 @@ public final class QueryMasker {
         if (!(parsed instanceof SqlUpdate) && !(parsed instanceof SqlDelete)) {
             return new MaskOutcome.Unanalysable("not an UPDATE or DELETE");
         }
-        SqlValidator validator = CalciteSetup.validator(schema(current, dialect), caller.searchPath(), dialect);
+        Snapshot snapshot = snapshot(current, dialect);
+        SqlValidator validator = CalciteSetup.validator(snapshot.root(), caller.searchPath(), dialect);
         SqlNode validated;
         try {
             validated = validator.validate(parsed);
@@ -258,7 +270,8 @@ public final class QueryMasker {
                 ? new Lineage(validator, current, statement, calciteText)
                 : new Lineage(validator, current);
         try {
-            PredicateCheck.Refusal refusal = new PredicateCheck(validator, lineage, caller, dialect).checkWrite(source);
+            PredicateCheck.Refusal refusal =
+                    new PredicateCheck(validator, lineage, caller, dialect, snapshot.views()).checkWrite(source);
             return refusal == null
                     ? new MaskOutcome.Unchanged()
                     : new MaskOutcome.Refused(refusal.rule(), refusal.reason());
@@ -267,15 +280,16 @@ public final class QueryMasker {
         }
     }
 
-    private CalciteSchema schema(Catalog current, Dialect dialect) {
+    private Snapshot snapshot(Catalog current, Dialect dialect) {
         AtomicReference<Snapshot> reference = dialect == Dialect.MYSQL ? mySqlSnapshot : snapshot;
         Snapshot cached = reference.get();
         if (cached != null && cached.version() == current.version()) {
-            return cached.root();
+            return cached;
         }
-        Snapshot built = new Snapshot(current.version(), CalciteSetup.schema(current, dialect));
+        CalciteSchema root = CalciteSetup.schema(current, dialect);
+        Snapshot built = new Snapshot(current.version(), root, new ViewLineage(current, root, dialect));
         reference.set(built);
-        return built.root();
+        return built;
     }
 
     private static boolean isProtected(ColumnRule rule, Caller caller) {
@@ -332,7 +346,44 @@ public final class QueryMasker {
                 .findFirst();
     }
 
-    private record Snapshot(long version, CalciteSchema root) {}
+    /**
+     * A classified column an output derives from, with its rule; {@code computed} when a view on the way computes
+     * the value from the column rather than showing it.
+     */
+    record Classified(Lineage.Source source, ColumnRule rule, boolean computed) {}
+
+    /**
+     * The classified columns behind {@code origin}: the column itself when the policy classifies it (a rule written
+     * for a view column wins over what the view derives from), else for a column of a view the classified columns
+     * behind each column it derives from, at any depth of views over views.
+     *
+     * @throws LineageException when a view cannot be analysed or views nest too deep
+     */
+    static List<Classified> classified(
+            Lineage.Source origin, Caller caller, ViewLineage views, Dialect dialect, int depth) {
+        Optional<ColumnRule> own = rule(caller, origin, dialect);
+        if (own.isPresent()) {
+            return List.of(new Classified(origin, own.get(), false));
+        }
+        Optional<CatalogTable> view = views.view(origin);
+        if (view.isEmpty()) {
+            return List.of();
+        }
+        if (depth >= ViewLineage.MAX_VIEW_DEPTH) {
+            throw new LineageException("views nest deeper than " + ViewLineage.MAX_VIEW_DEPTH + " levels");
+        }
+        List<Classified> found = new ArrayList<>();
+        ViewLineage.Derivation derivation = views.sources(view.get(), origin.column());
+        for (Lineage.Source source : derivation.sources()) {
+            for (Classified classified : classified(source, caller, views, dialect, depth + 1)) {
+                found.add(
+                        derivation.bare() ? classified : new Classified(classified.source(), classified.rule(), true));
+            }
+        }
+        return found;
+    }
+
+    private record Snapshot(long version, CalciteSchema root, ViewLineage views) {}
 
     private record Edit(int start, int end, String statementText) {}
 
@@ -342,6 +393,7 @@ public final class QueryMasker {
         private final String calciteText;
         private final Caller caller;
         private final Lineage lineage;
+        private final ViewLineage views;
         private final SqlValidator validator;
         private final Spans spans;
         private final List<Edit> edits = new ArrayList<>();
@@ -349,6 +401,9 @@ public final class QueryMasker {
         private final Map<SqlIdentifier, SqlSelect> starSelects = new IdentityHashMap<>();
         private final Set<String> masked = new TreeSet<>();
         private final List<String> complexSpans = new ArrayList<>();
+        /** Outputs whose protected value a view computes: masked as NULL, like any computed value. */
+        private final Set<Integer> computed = new HashSet<>();
+
         private final Dialect dialect;
         private final boolean backslashEscapes;
 
@@ -357,6 +412,7 @@ public final class QueryMasker {
                 String calciteText,
                 Caller caller,
                 Lineage lineage,
+                ViewLineage views,
                 SqlValidator validator,
                 Dialect dialect,
                 boolean backslashEscapes) {
@@ -364,6 +420,7 @@ public final class QueryMasker {
             this.calciteText = calciteText;
             this.caller = caller;
             this.lineage = lineage;
+            this.views = views;
             this.validator = validator;
             this.spans = new Spans(calciteText);
             this.dialect = dialect;
@@ -430,14 +487,14 @@ public final class QueryMasker {
         /** The mask of the highest-level protected source of an inner output; null if none. */
         private Mask innerMask(Lineage.ExpressionOutput output) {
             ColumnRule chosen = null;
-            for (Lineage.Source source : lineage.origins(output)) {
-                ColumnRule rule = rule(caller, source, dialect)
-                        .filter(r -> isProtected(r, caller))
-                        .orElse(null);
-                if (rule != null) {
-                    masked.add(source.toString());
-                    if (chosen == null || rule.level() > chosen.level()) {
-                        chosen = rule;
+            for (Lineage.Source origin : lineage.origins(output)) {
+                for (Classified classified : classified(origin, caller, views, dialect, 0)) {
+                    ColumnRule rule = classified.rule();
+                    if (isProtected(rule, caller)) {
+                        masked.add(classified.source().toString());
+                        if (chosen == null || rule.level() > chosen.level()) {
+                            chosen = rule;
+                        }
                     }
                 }
             }
@@ -483,16 +540,19 @@ public final class QueryMasker {
             ColumnRule chosen = null;
             List<String> sources = new ArrayList<>();
             for (SqlNode leaf : leaves) {
-                for (Lineage.Source source : lineage.origins(leaf, index)) {
-                    ColumnRule rule = rule(caller, source, dialect)
-                            .filter(r -> isProtected(r, caller))
-                            .orElse(null);
-                    if (rule == null) {
-                        continue;
-                    }
-                    sources.add(source.toString());
-                    if (chosen == null || rule.level() > chosen.level()) {
-                        chosen = rule;
+                for (Lineage.Source origin : lineage.origins(leaf, index)) {
+                    for (Classified classified : classified(origin, caller, views, dialect, 0)) {
+                        ColumnRule rule = classified.rule();
+                        if (!isProtected(rule, caller)) {
+                            continue;
+                        }
+                        sources.add(classified.source().toString());
+                        if (classified.computed()) {
+                            computed.add(index);
+                        }
+                        if (chosen == null || rule.level() > chosen.level()) {
+                            chosen = rule;
+                        }
                     }
                 }
             }
@@ -524,7 +584,7 @@ public final class QueryMasker {
             boolean textual = column != null ? column.textual() : textual(lineage.type(leaf, index));
             String label = labelled && expression.alias() == null ? lineage.label(output) : null;
             Spans.Span span = spans.ofExpression(expression.expression());
-            wrap(span, mask, textual, column == null ? null : column.type(), label);
+            wrap(span, mask, textual, column == null || computed.contains(index) ? null : column.type(), label);
         }
 
         /** Wraps a span in a mask; a value of VALUES is never widened over parentheses, which are its row's. */
@@ -571,8 +631,8 @@ public final class QueryMasker {
                 }
                 CatalogColumn declared = lineage.bareColumn(column);
                 boolean textual = declared != null ? declared.textual() : textual(lineage.type(select, index));
-                columns.add(render(mask, reference, textual, declared == null ? null : declared.type()) + " AS "
-                        + label(name));
+                String declaredType = declared == null || computed.contains(index) ? null : declared.type();
+                columns.add(render(mask, reference, textual, declaredType) + " AS " + label(name));
             }
             Spans.Span span = spans.ofNode(star);
             String text = String.join(", ", columns);
