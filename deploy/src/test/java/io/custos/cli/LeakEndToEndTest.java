@@ -1,6 +1,7 @@
 package io.custos.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.custos.cli.demo.SampleData;
 import java.sql.Connection;
@@ -103,6 +104,37 @@ class LeakEndToEndTest {
         assertThat(received).isNotEmpty();
         for (String secret : secrets) {
             assertThat(received).noneMatch(text -> text.contains(secret));
+        }
+    }
+    /**
+     * A second line behind the gate: below full clearance, an error of a statement naming a table with columns above
+     * the caller's clearance reaches the client with its SQLSTATE only, unless its kind never quotes data; elsewhere,
+     * and at full clearance, the database's message passes.
+     */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(
+            delimiter = '#',
+            value = {
+                "contractor # SELECT id FROM customer WHERE id = 1 AND nextval('no_such_sequence') > 0 # 42P01 # true",
+                "it_admin   # SELECT id FROM customer WHERE id = 1 AND nextval('no_such_sequence') > 0 # 42P01 # false",
+                "contractor # SELECT id FROM project WHERE id = 1 AND nextval('no_such_sequence') > 0  # 42P01 # false",
+                "staff      # SELECT id FROM customer WHERE id = 1 AND nextval('no_such_sequence') > 0 # 42P01 # false",
+                "contractor # SELECT id FROM customer WHERE id = 1 AND 1 / 0 = 1                      # 22012 # true",
+                "contractor # SELECT id FROM customer WHERE id = 1 AND pg_sleep(5) IS NULL            # 57014 # false",
+            })
+    void errorMessage_withheldBelowFullClearanceWhereItMayQuoteValues(
+            String user, String sql, String sqlState, boolean withheld) throws SQLException {
+        try (Connection connection = fixture.connect(user);
+                Statement statement = connection.createStatement()) {
+            statement.setQueryTimeout(sqlState.equals("57014") ? 1 : 0);
+            SQLException error = catchThrowableOfType(() -> statement.executeQuery(sql), SQLException.class);
+
+            assertThat((Throwable) error).as(sql).isNotNull();
+            assertThat(error.getSQLState()).isEqualTo(sqlState);
+            assertThat(error.getMessage().contains("its message is withheld")).isEqualTo(withheld);
+            try (ResultSet result = statement.executeQuery("SELECT 1")) {
+                assertThat(result.next()).isTrue();
+            }
         }
     }
 }

@@ -98,6 +98,13 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             Pattern.compile("^DROP\\b|\\bRENAME\\b|\\bSET\\s+SCHEMA\\b", Pattern.CASE_INSENSITIVE);
 
     /** Startup parameters passed on to the backend; user, database and replication are the gateway's business. */
+    /** Syntax, privilege, serialization, deadlock, cancel and lock-timeout errors: their messages hold no data. */
+    private static final Set<String> DATA_FREE_STATES =
+            Set.of("42501", "42601", "40001", "40P01", "57014", "55P03", "0A000", "57P01", "57P02", "57P03");
+
+    /** Transaction state, connection, resource and program-limit classes. */
+    private static final Set<String> DATA_FREE_CLASSES = Set.of("25", "08", "53", "54");
+
     private static final Set<String> WITHHELD_PARAMETERS = Set.of("user", "database", "replication");
 
     private enum State {
@@ -817,7 +824,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
                         AuditRecord.failedBy(audit, statement, sqlState, null, head.elapsedMicros(), policy.version())
                                 .withParameters(head.parameters));
             }
-            if (withheld(sqlState)) {
+            if (withheld(sqlState, statement)) {
                 frame.release();
                 toClient = PostgresMessages.errorResponse(
                         client.alloc(), fields.getOrDefault('S', "ERROR"), sqlState, withheldMessage(sqlState));
@@ -846,13 +853,36 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Data exceptions (class 22) and integrity violations (class 23) quote the offending value in their message and
-     * detail ({@code invalid input syntax for type integer: "13225389641"}, {@code Key (mobile)=(…) already exists}),
-     * and a predicate can make the database convert a protected column on purpose. Below full clearance only the
-     * SQLSTATE reaches the client.
+     * Below full clearance, which errors reach the client with their SQLSTATE only. Data exceptions (class 22) and
+     * integrity violations (class 23) quote the offending value in their message and detail ({@code invalid input
+     * syntax for type integer: "13225389641"}, {@code Key (mobile)=(…) already exists}), and a predicate can make the
+     * database convert a protected column on purpose. Many other errors quote a value the statement handed a function
+     * as a name ({@code nextval}, {@code current_setting}, {@code has_schema_privilege} and the reg* casts report
+     * {@code relation "13800000000" does not exist}): the gate keeps protected columns out of such functions, and as a
+     * second line, the message of a statement that names a table holding columns above the caller's clearance is
+     * withheld unless its SQLSTATE is one whose message never holds data.
      */
-    private boolean withheld(String sqlState) {
-        return sqlState != null && !caller.fullClearance() && (sqlState.startsWith("22") || sqlState.startsWith("23"));
+    private boolean withheld(String sqlState, StatementVerdict statement) {
+        if (sqlState == null || caller.fullClearance()) {
+            return false;
+        }
+        if (sqlState.startsWith("22") || sqlState.startsWith("23")) {
+            return true;
+        }
+        return statement != null && namesHiddenTable(statement) && !dataFreeMessage(sqlState);
+    }
+
+    /** SQLSTATEs whose messages name objects of the statement or the server's state, never a value. */
+    private static boolean dataFreeMessage(String sqlState) {
+        return DATA_FREE_STATES.contains(sqlState)
+                || DATA_FREE_CLASSES.contains(sqlState.substring(0, Math.min(2, sqlState.length())));
+    }
+
+    private boolean namesHiddenTable(StatementVerdict statement) {
+        List<String> tables = statement.touched().tables();
+        int clearance = caller.role().clearance();
+        return caller.classification().rules().stream()
+                .anyMatch(rule -> rule.level() > clearance && tables.contains(rule.schema() + "." + rule.table()));
     }
 
     private static String withheldMessage(String sqlState) {
