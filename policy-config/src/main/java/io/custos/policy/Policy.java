@@ -18,7 +18,8 @@ public record Policy(
         List<Backend> backends,
         List<Listener> listeners,
         Classification classification,
-        AuditSettings audit) {
+        AuditSettings audit,
+        Optional<AdminSettings> admin) {
     public Policy {
         requireNonNull(version, "version is null");
         levels = List.copyOf(levels);
@@ -28,6 +29,20 @@ public record Policy(
         listeners = List.copyOf(listeners);
         requireNonNull(classification, "classification is null");
         requireNonNull(audit, "audit is null");
+        requireNonNull(admin, "admin is null");
+    }
+
+    /** A policy without an admin listener. */
+    public Policy(
+            String version,
+            List<Level> levels,
+            Map<String, Role> roles,
+            Map<String, User> users,
+            List<Backend> backends,
+            List<Listener> listeners,
+            Classification classification,
+            AuditSettings audit) {
+        this(version, levels, roles, users, backends, listeners, classification, audit, Optional.empty());
     }
 
     public Optional<User> user(String name) {

@@ -32,7 +32,7 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  */
 final class PolicyParser {
     static final List<String> TOP_LEVEL_KEYS =
-            List.of("levels", "roles", "users", "backends", "listeners", "audit", "classification");
+            List.of("levels", "roles", "users", "backends", "listeners", "audit", "admin", "classification");
     static final List<String> LEVEL_KEYS = List.of("rank", "name");
     static final List<String> ROLE_KEYS = List.of("clearance", "statements", "import_export");
     static final List<String> USER_KEYS = List.of("name", "role", "enabled", "password", "mysql_native_password");
@@ -41,6 +41,7 @@ final class PolicyParser {
     static final List<String> LISTENER_KEYS = List.of("host", "port");
     static final List<String> PROTOCOL_KEYS = List.of("postgresql", "mysql");
     static final List<String> AUDIT_KEYS = List.of("file");
+    static final List<String> ADMIN_KEYS = List.of("host", "port", "token_env", "token_file");
     static final List<String> TABLE_KEYS = List.of("schema", "table", "columns");
     static final List<String> COLUMN_KEYS = List.of("level", "mask", "filter");
     static final List<String> MASK_TYPES = List.of("full", "partial", "email", "hash", "null");
@@ -88,6 +89,8 @@ final class PolicyParser {
                 .map(this::listeners)
                 .orElse(List.of());
         Optional<AuditSettings> audit = policy.required("audit").flatMap(this::audit);
+        Optional<AdminSettings> admin =
+                policy.optional("admin").filter(node -> !Nodes.isNull(node)).flatMap(this::admin);
         List<ColumnRule> rules = policy.optional("classification")
                 .filter(node -> !Nodes.isNull(node))
                 .map(this::classification)
@@ -96,8 +99,8 @@ final class PolicyParser {
         if (!problems.isEmpty() || audit.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(
-                new Policy(version, levels, roles, users, backends, listeners, new Classification(rules), audit.get()));
+        return Optional.of(new Policy(
+                version, levels, roles, users, backends, listeners, new Classification(rules), audit.get(), admin));
     }
 
     private List<Level> levels(Node node) {
@@ -342,20 +345,25 @@ final class PolicyParser {
     }
 
     private Optional<SecretSource> password(MappingReader reader, String subject) {
-        boolean fromEnvironment = reader.has("password_env");
-        boolean fromFile = reader.has("password_file");
+        return secret(reader, subject, "password_env", "password_file");
+    }
+
+    /** A secret named by exactly one of an environment variable key and a file key. */
+    private Optional<SecretSource> secret(MappingReader reader, String subject, String envKey, String fileKey) {
+        boolean fromEnvironment = reader.has(envKey);
+        boolean fromFile = reader.has(fileKey);
         if (fromEnvironment == fromFile) {
             problems.add(
                     reader.node(),
-                    subject + " needs exactly one of 'password_env' or 'password_file', found "
-                            + (fromEnvironment ? "both" : "neither"));
+                    subject + " needs exactly one of " + Nodes.quote(envKey) + " or " + Nodes.quote(fileKey)
+                            + ", found " + (fromEnvironment ? "both" : "neither"));
             return Optional.empty();
         }
         if (fromEnvironment) {
-            return reader.optionalName("password_env").map(SecretSource.Environment::new);
+            return reader.optionalName(envKey).map(SecretSource.Environment::new);
         }
-        return reader.optionalName("password_file")
-                .flatMap(file -> resolve(file, reader.optional("password_file").orElseThrow()))
+        return reader.optionalName(fileKey)
+                .flatMap(file -> resolve(file, reader.optional(fileKey).orElseThrow()))
                 .map(SecretSource.File::new);
     }
 
@@ -411,6 +419,24 @@ final class PolicyParser {
         return MappingReader.read(node, "'audit'", AUDIT_KEYS, problems).flatMap(reader -> reader.requiredName("file")
                 .flatMap(file -> resolve(file, reader.optional("file").orElseThrow()))
                 .map(AuditSettings::new));
+    }
+
+    private Optional<AdminSettings> admin(Node node) {
+        String subject = "'admin'";
+        Optional<MappingReader> found = MappingReader.read(node, subject, ADMIN_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+
+        Optional<String> host =
+                reader.has("host") ? reader.optionalName("host") : Optional.of(AdminSettings.DEFAULT_HOST);
+        Optional<Integer> port = reader.requiredInteger("port").filter(value -> checkPort(value, 0, reader, subject));
+        Optional<SecretSource> token = secret(reader, subject, "token_env", "token_file");
+        if (host.isEmpty() || port.isEmpty() || token.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new AdminSettings(host.get(), port.get(), token.get()));
     }
 
     private List<ColumnRule> classification(Node node) {

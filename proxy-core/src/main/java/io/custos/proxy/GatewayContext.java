@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.custos.policy.Policy;
 import io.custos.proxy.audit.AuditLog;
+import io.custos.proxy.metrics.GatewayMetrics;
 import io.custos.proxy.session.SessionRegistry;
 import io.custos.rewrite.Catalog;
 import io.custos.rewrite.StatementGate;
@@ -19,7 +20,8 @@ public record GatewayContext(
         Runnable catalogChanged,
         SessionRegistry sessions,
         SecureRandom random,
-        byte[] serverSecret) {
+        byte[] serverSecret,
+        GatewayMetrics metrics) {
     public GatewayContext {
         requireNonNull(policy, "policy is null");
         requireNonNull(gate, "gate is null");
@@ -29,5 +31,19 @@ public record GatewayContext(
         requireNonNull(sessions, "sessions is null");
         requireNonNull(random, "random is null");
         requireNonNull(serverSecret, "serverSecret is null");
+        requireNonNull(metrics, "metrics is null");
+    }
+
+    /** With metrics of its own, which nobody scrapes (tests of one protocol). */
+    public GatewayContext(
+            Supplier<Policy> policy,
+            StatementGate gate,
+            AuditLog audit,
+            Supplier<Catalog> catalog,
+            Runnable catalogChanged,
+            SessionRegistry sessions,
+            SecureRandom random,
+            byte[] serverSecret) {
+        this(policy, gate, audit, catalog, catalogChanged, sessions, random, serverSecret, new GatewayMetrics());
     }
 }

@@ -57,6 +57,13 @@ public final class FileAuditLog implements AuditLog {
     private volatile long closeDeadlineNanos;
     private volatile boolean gaveUp;
 
+    // Written by the writer thread only, read by metrics.
+    private volatile long writes;
+    private volatile long writeNanos;
+    private volatile long forces;
+    private volatile long forceNanos;
+    private volatile long errors;
+
     // Owned by the writer thread (and by the constructor before the thread starts).
     private final EncodeBuffer pending = new EncodeBuffer();
     private ByteBuffer unwritten;
@@ -141,6 +148,11 @@ public final class FileAuditLog implements AuditLog {
     /** How many records and markers wait for the writer, for metrics. */
     public int queued() {
         return queue.size();
+    }
+
+    /** What the writer has done so far, for metrics. */
+    public AuditWriterStatistics statistics() {
+        return new AuditWriterStatistics(queue.size(), writes, writeNanos, forces, forceNanos, errors);
     }
 
     /** The file records are appended to. */
@@ -281,10 +293,13 @@ public final class FileAuditLog implements AuditLog {
         }
         while (true) {
             try {
+                long started = System.nanoTime();
                 FileChannel target = open();
                 while (unwritten.hasRemaining()) {
                     target.write(unwritten);
                 }
+                writeNanos += System.nanoTime() - started;
+                writes++;
                 recovered();
                 break;
             } catch (IOException e) {
@@ -304,7 +319,10 @@ public final class FileAuditLog implements AuditLog {
         }
         while (true) {
             try {
+                long started = System.nanoTime();
                 open().force(false);
+                forceNanos += System.nanoTime() - started;
+                forces++;
                 recovered();
                 break;
             } catch (IOException e) {
@@ -340,6 +358,7 @@ public final class FileAuditLog implements AuditLog {
     }
 
     private void failed(IOException cause) {
+        errors++;
         closeChannel();
         if (healthy) {
             healthy = false;

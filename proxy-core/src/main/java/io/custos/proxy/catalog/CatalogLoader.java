@@ -204,6 +204,15 @@ public final class CatalogLoader implements AutoCloseable {
         }
     }
 
+    /** Whether the backend answers: a connection from the pool that passes the driver's validity check. */
+    public boolean answers() {
+        try (Connection connection = dataSource.getConnection()) {
+            return connection.isValid((int) DEFAULT_CONNECTION_TIMEOUT.toSeconds());
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** The backend, for messages: host, port, database and user; never the password. */
     public String describe() {
         return "'" + backend.host() + ":" + backend.port() + "/" + backend.database() + "' as user '" + backend.user()

@@ -10,6 +10,7 @@ import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
 import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.session.LiveSession;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.rewrite.Caller;
 import io.custos.rewrite.Decision;
@@ -143,6 +144,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private State state = State.HANDSHAKE;
     private Channel client;
     private CancelKey cancelKey;
+    private LiveSession live;
     private AuditContext audit;
     private Policy policy;
     private Role role;
@@ -192,6 +194,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         client = ctx.channel();
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), PROTOCOL);
+        live = context.sessions().open(cancelKey, PROTOCOL, audit.clientAddress(), message -> client.eventLoop()
+                .execute(() -> endByAdministrator(message)));
         policy = context.policy().get();
         context.audit().record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", sessionId(), audit.clientAddress());
@@ -260,6 +264,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     public void channelInactive(ChannelHandlerContext ctx) {
         state = State.CLOSED;
         context.sessions().unregister(cancelKey);
+        context.sessions().close(live);
         server.unregisterKillTarget(sessionId());
         if (backend != null) {
             backend.close();
@@ -517,6 +522,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         String database = requestedDatabase == null ? backendConfig.database() : requestedDatabase;
         schema = database;
         audit = audit.authenticated(authUserName, role.name(), database);
+        live.authenticated(authUserName, role.name());
         context.audit().record(AuditRecord.authOk(audit, policy.version()));
         caller = newCaller();
         log.debug("[{}] user '{}' (role {}) authenticated", sessionId(), authUserName, role.name());
@@ -569,6 +575,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             fatal(ER_BAD_DB, "42000", message);
             return;
         }
+        context.metrics().backendConnectionError(PROTOCOL);
         log.warn(
                 "[{}] cannot open a backend connection for user '{}': {}; check the policy's MySQL backend settings "
                         + "and that the database is up",
@@ -583,6 +590,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (state == State.CLOSED) {
             return;
         }
+        context.metrics().backendConnectionError(PROTOCOL);
         log.info("[{}] backend connection closed by the database", sessionId());
         MySqlCommand head = firstBackendCommand();
         fatal(
@@ -917,6 +925,10 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             onContinuation(packet);
             return;
         }
+        if (!followPolicy()) {
+            packet.release();
+            return;
+        }
         int command = packet.header();
         switch (command) {
             case MySqlCodec.COM_QUIT -> onQuit(packet);
@@ -982,7 +994,13 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             onKillStatement(sequenceId, leading, sql);
             return;
         }
-        Verdict verdict = context.gate().checkMySql(sql, caller, mode);
+        Verdict verdict = check(sql);
+        List<StatementVerdict> statements = verdict.statements();
+        live.statements(
+                statements.size(),
+                statements.isEmpty()
+                        ? null
+                        : statements.get(statements.size() - 1).statementClass());
         if (verdict.refused()) {
             packet.release();
             refuse(sequenceId, verdict.refusal().orElseThrow());
@@ -1009,7 +1027,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             refuseUnaudited(sequenceId, sql == null ? unreadableMessage() : auditUnavailableMessage());
             return;
         }
-        Verdict verdict = context.gate().checkMySql(sql, caller, mode);
+        Verdict verdict = check(sql);
         if (verdict.refused()) {
             packet.release();
             lastPrepareRefused = true;
@@ -1047,6 +1065,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             return;
         }
         Prepared statement = lastPreparedId ? lastPrepared : prepared.get(id);
+        if (statement != null) {
+            live.statements(1, statement.verdict().statementClass());
+        }
         MySqlCommand command = MySqlCommand.backend(
                 MySqlCommand.Kind.EXECUTE,
                 statement == null ? List.of() : List.of(statement.verdict()),
@@ -1102,6 +1123,53 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     private boolean deprecateEof() {
         return (capabilities & MySqlCodec.CLIENT_DEPRECATE_EOF) != 0;
+    }
+
+    /** The gate's verdict, timed as the gateway's own share of the statement's latency. */
+    private Verdict check(String sql) {
+        long started = System.nanoTime();
+        Verdict verdict = context.gate().checkMySql(sql, caller, mode);
+        context.metrics().added(PROTOCOL, System.nanoTime() - started);
+        return verdict;
+    }
+
+    /**
+     * Puts a reloaded policy, or a user disabled through the admin API, in force for this session from its next
+     * command on: the user's role (and so clearance and rights), the classification and the masks. Returns false,
+     * having ended the session, when the policy no longer lets the user in.
+     */
+    private boolean followPolicy() {
+        Policy latest = context.policy().get();
+        if (latest == policy || changingUser) {
+            return true;
+        }
+        User user = latest.user(authUserName).filter(User::enabled).orElse(null);
+        if (user == null) {
+            log.info(
+                    "[{}] user '{}' is no longer enabled by the policy; ending the session", sessionId(), authUserName);
+            endByAdministrator("custos: user '" + authUserName + "' is disabled");
+            return false;
+        }
+        policy = latest;
+        authUser = user;
+        role = latest.role(user);
+        audit = audit.authenticated(authUserName, role.name(), audit.database());
+        caller = newCaller();
+        live.authenticated(authUserName, role.name());
+        return true;
+    }
+
+    /**
+     * Ends the session with ER_CONNECTION_KILLED, as MariaDB does after KILL CONNECTION: after the reply of the
+     * command in progress if there is one, else as an unsolicited packet the client reads with its next command.
+     */
+    private void endByAdministrator(String message) {
+        MySqlCommand head = firstBackendCommand();
+        fatal(
+                ErrorCode.TERMINATED_BY_ADMINISTRATOR.mysqlErrorNumber(),
+                "70100",
+                message,
+                head == null ? 0 : head.nextSequenceId);
     }
 
     // ---- COM_CHANGE_USER

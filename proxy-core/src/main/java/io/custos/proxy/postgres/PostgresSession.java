@@ -11,6 +11,7 @@ import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
 import io.custos.proxy.audit.AuditContext;
 import io.custos.proxy.audit.AuditRecord;
+import io.custos.proxy.session.LiveSession;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.rewrite.Caller;
 import io.custos.rewrite.StatementVerdict;
@@ -83,6 +84,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private State state = State.STARTUP;
     private Channel client;
     private CancelKey cancelKey;
+    private LiveSession live;
     private AuditContext audit;
     private Policy policy;
     private Role role;
@@ -107,6 +109,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         client = ctx.channel();
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), AuditContext.POSTGRESQL);
+        live = context.sessions()
+                .open(cancelKey, AuditContext.POSTGRESQL, audit.clientAddress(), message -> client.eventLoop()
+                        .execute(() -> fatal(ErrorCode.TERMINATED_BY_ADMINISTRATOR, message)));
         policy = context.policy().get();
         context.audit().record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", cancelKey.sessionId(), audit.clientAddress());
@@ -177,6 +182,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             state = State.CLOSED;
         }
         context.sessions().unregister(cancelKey);
+        context.sessions().close(live);
         if (backend != null) {
             backend.close();
         }
@@ -334,6 +340,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         Backend backendConfig = policy.backend(Backend.Protocol.POSTGRESQL)
                 .orElseThrow(() -> new CustosException(ErrorCode.INTERNAL, "no PostgreSQL backend is configured"));
         audit = audit.authenticated(userName, role.name(), audit.database());
+        live.authenticated(userName, role.name());
         if (!backendConfig.database().equals(audit.database())) {
             fatal(ErrorCode.UNKNOWN_DATABASE, "database \"" + audit.database() + "\" does not exist");
             return;
@@ -392,6 +399,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     void onBackendFailed(String message) {
+        context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
         log.warn(
                 "[{}] cannot open a backend connection for user '{}': {}; check the policy's backend settings and that the database is up",
                 cancelKey.sessionId(),
@@ -405,6 +413,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             return;
         }
         if (backendReady) {
+            context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
             log.info("[{}] backend connection closed by the database", cancelKey.sessionId());
         }
         fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: the database closed the connection");
@@ -567,6 +576,10 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     // ---- client messages once ready
 
     private void onClientMessage(ByteBuf frame) {
+        if (!followPolicy()) {
+            frame.release();
+            return;
+        }
         char type = PostgresMessages.type(frame);
         switch (type) {
             case 'Q' -> onQuery(frame);
@@ -601,7 +614,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             refuse(Pending.Kind.QUERY, auditUnavailableMessage(), false);
             return;
         }
-        Verdict verdict = context.gate().check(sql, caller, standardConformingStrings);
+        Verdict verdict = check(sql);
+        live.statements(verdict.statements().size(), lastClass(verdict));
         if (verdict.refused()) {
             frame.release();
             StatementVerdict refusal = verdict.refusal().orElseThrow();
@@ -634,7 +648,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             refuse(Pending.Kind.PARSE, auditUnavailableMessage(), true);
             return;
         }
-        Verdict verdict = context.gate().checkSingle(sql, caller, standardConformingStrings);
+        Verdict verdict = check(sql);
         if (verdict.refused()) {
             StatementVerdict refusal = verdict.refusal().orElseThrow();
             auditRefusal(refusal);
@@ -659,6 +673,49 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         ByteBuf replacement = parse(client.alloc(), name, verdict.sql(), parameterTypes);
         frame.release();
         forward(replacement, entry);
+    }
+
+    /**
+     * The gate's verdict on a Query or Parse message (the gate reads both alike), timed as the gateway's own share of
+     * the statement's latency.
+     */
+    private Verdict check(String sql) {
+        long started = System.nanoTime();
+        Verdict verdict = context.gate().check(sql, caller, standardConformingStrings);
+        context.metrics().added(AuditContext.POSTGRESQL, System.nanoTime() - started);
+        return verdict;
+    }
+
+    private static StatementClass lastClass(Verdict verdict) {
+        List<StatementVerdict> statements = verdict.statements();
+        return statements.isEmpty()
+                ? null
+                : statements.get(statements.size() - 1).statementClass();
+    }
+
+    /**
+     * Puts a reloaded policy, or a user disabled through the admin API, in force for this session from its next
+     * message on: the user's role (and so clearance and rights), the classification and the masks. Returns false,
+     * having ended the session, when the policy no longer lets the user in.
+     */
+    private boolean followPolicy() {
+        Policy latest = context.policy().get();
+        if (latest == policy) {
+            return true;
+        }
+        String userName = audit.user();
+        User user = latest.user(userName).filter(User::enabled).orElse(null);
+        if (user == null) {
+            log.info("[{}] user '{}' is no longer enabled by the policy; ending the session", sessionId(), userName);
+            fatal(ErrorCode.TERMINATED_BY_ADMINISTRATOR, "custos: user \"" + userName + "\" is disabled");
+            return false;
+        }
+        policy = latest;
+        role = latest.role(user);
+        audit = audit.authenticated(userName, role.name(), audit.database());
+        caller = new Caller(userName, role, latest.classification(), latest.version(), caller.searchPath());
+        live.authenticated(userName, role.name());
+        return true;
     }
 
     /**
@@ -711,6 +768,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private void onExecute(ByteBuf frame) {
         String portal = PostgresMessages.readCString(PostgresMessages.body(frame));
         StatementVerdict verdict = portals.get(portal);
+        if (verdict != null) {
+            live.statements(1, verdict.statementClass());
+        }
         forward(frame, Pending.statements(Pending.Kind.EXECUTE, verdict == null ? List.of() : List.of(verdict)));
     }
 

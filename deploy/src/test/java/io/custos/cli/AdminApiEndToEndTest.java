@@ -1,0 +1,211 @@
+package io.custos.cli;
+
+import static io.custos.cli.AdminGateway.sample;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The admin HTTP listener of a running gateway: its token, health, metrics and sessions, on both protocols. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class AdminApiEndToEndTest {
+    private static final String MASKED_SELECT = "SELECT id, mobile FROM customer WHERE id = 1";
+    private static final String PLAIN_SELECT = "SELECT count(*) FROM project";
+    private static final String REFUSED_UPDATE = "UPDATE customer SET mobile = '13800000000' WHERE id = 1";
+
+    private static AdminGateway gateway;
+
+    @BeforeAll
+    static void start() {
+        gateway = new AdminGateway();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+
+    @Test
+    void request_withoutToken_isUnauthorized() throws Exception {
+        for (String path : new String[] {"/metrics", "/healthz", "/readyz", "/sessions", "/policy"}) {
+            HttpResponse<String> response = gateway.send("GET", path, Optional.empty());
+
+            assertThat(response.statusCode()).as(path).isEqualTo(401);
+            assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"custos\"");
+            assertThat(response.body()).doesNotContain("custos_");
+        }
+    }
+
+    @Test
+    void request_withWrongToken_isUnauthorized() throws Exception {
+        HttpResponse<String> response = gateway.send("GET", "/metrics", Optional.of(gateway.token.substring(1) + "x"));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("error=\"invalid_token\"");
+        assertThat(response.body()).doesNotContain("custos_statements");
+        assertThat(gateway.send("POST", "/users/staff/disable", Optional.of("x".repeat(32)))
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(gateway.get("/users/disabled").body()).doesNotContain("staff");
+    }
+
+    @Test
+    void healthAndReadiness_withToken_reportEachCheck() throws Exception {
+        HttpResponse<String> health = gateway.get("/healthz");
+        HttpResponse<String> ready = gateway.get("/readyz");
+
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("ok\n");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body())
+                .contains("\"ready\" : true")
+                .contains("\"policy\" : \"ok\"")
+                .contains("\"audit\" : \"ok\"")
+                .contains("\"backend_postgresql\" : \"ok\"")
+                .contains("\"backend_mysql\" : \"ok\"");
+    }
+
+    @Test
+    void unknownPathAndWrongMethod_areReported() throws Exception {
+        assertThat(gateway.get("/nothing").statusCode()).isEqualTo(404);
+        HttpResponse<String> wrongMethod = gateway.post("/metrics");
+        assertThat(wrongMethod.statusCode()).isEqualTo(405);
+        assertThat(wrongMethod.headers().firstValue("Allow")).hasValue("GET");
+    }
+
+    @Test
+    void metrics_afterKnownWorkload_countEachStatementOnce() throws Exception {
+        try (Connection postgres = gateway.connectPostgres("contractor");
+                Connection mysql = gateway.connectMySql("contractor")) {
+            Map<String, Double> before = gateway.scrape();
+
+            workload(postgres);
+            workload(mysql);
+            failLogin("jdbc:postgresql://127.0.0.1:"
+                    + gateway.gateway.postgresAddress().getPort() + "/custos_demo");
+            failLogin("jdbc:mariadb://127.0.0.1:"
+                    + gateway.gateway.mysqlAddress().orElseThrow().getPort() + "/custos_demo");
+
+            Map<String, Double> after = gateway.scrape();
+            for (String protocol : new String[] {"postgresql", "mysql"}) {
+                assertThat(delta(before, after, statements(protocol, "read", "rewritten")))
+                        .as(protocol)
+                        .isEqualTo(2);
+                assertThat(delta(before, after, statements(protocol, "read", "allowed")))
+                        .as(protocol)
+                        .isEqualTo(1);
+                assertThat(delta(before, after, statements(protocol, "update", "refused")))
+                        .as(protocol)
+                        .isEqualTo(1);
+                assertThat(delta(
+                                before,
+                                after,
+                                sample("custos_refusals_total", "protocol", protocol, "rule", "role-permission")))
+                        .as(protocol)
+                        .isEqualTo(1);
+                assertThat(delta(before, after, sample("custos_authentication_failures_total", "protocol", protocol)))
+                        .as(protocol)
+                        .isEqualTo(1);
+                assertThat(delta(before, after, sample("custos_connections_total", "protocol", protocol)))
+                        .as(protocol)
+                        .isEqualTo(1);
+                // Four statement messages went through the gate; the three that ran have a duration.
+                assertThat(delta(before, after, sample("custos_gateway_added_seconds_count", "protocol", protocol)))
+                        .as(protocol)
+                        .isEqualTo(4);
+                assertThat(delta(
+                                before, after, sample("custos_statement_duration_seconds_count", "protocol", protocol)))
+                        .as(protocol)
+                        .isEqualTo(3);
+                // The masked SELECT ran twice: analysed once, then taken from the cache.
+                assertThat(delta(before, after, sample("custos_analysis_cache_hits_total", "protocol", protocol)))
+                        .as(protocol)
+                        .isEqualTo(1);
+                assertThat(delta(before, after, sample("custos_analysis_cache_misses_total", "protocol", protocol)))
+                        .as(protocol)
+                        .isEqualTo(3);
+                assertThat(after.get(sample("custos_sessions_open", "protocol", protocol)))
+                        .as(protocol)
+                        .isEqualTo(1);
+                assertThat(after.get(sample("custos_backend_connection_errors_total", "protocol", protocol)))
+                        .as(protocol)
+                        .isEqualTo(0);
+            }
+            assertThat(after.get("custos_audit_queue_depth")).isNotNull();
+            assertThat(after.get("custos_audit_writable")).isEqualTo(1);
+            assertThat(after.get("custos_audit_write_errors_total")).isEqualTo(0);
+            assertThat(after.get(sample("custos_audit_write_seconds_count", "operation", "write")))
+                    .isGreaterThan(0);
+            assertThat(after.get(sample("jvm_memory_bytes_used", "area", "heap")))
+                    .isGreaterThan(0);
+            assertThat(after).containsKey("process_cpu_seconds_total");
+        }
+
+        assertThat(AdminGateway.eventually(() -> openSessions("postgresql") == 0 && openSessions("mysql") == 0))
+                .isTrue();
+    }
+
+    private static void workload(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            for (int i = 0; i < 2; i++) {
+                try (ResultSet rows = statement.executeQuery(MASKED_SELECT)) {
+                    assertThat(rows.next()).isTrue();
+                    assertThat(rows.getString(2)).contains("****");
+                }
+            }
+            assertThatThrownBy(() -> statement.executeUpdate(REFUSED_UPDATE))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("custos: role contractor may not run UPDATE");
+            try (ResultSet rows = statement.executeQuery(PLAIN_SELECT)) {
+                assertThat(rows.next()).isTrue();
+            }
+        }
+    }
+
+    private static void failLogin(String url) {
+        assertThatThrownBy(() -> DriverManager.getConnection(url, "contractor", "wrong-password")
+                        .close())
+                .isInstanceOf(SQLException.class);
+    }
+
+    private static String statements(String protocol, String statementClass, String decision) {
+        return sample(
+                "custos_statements_total",
+                "protocol",
+                protocol,
+                "role",
+                "contractor",
+                "statement_class",
+                statementClass,
+                "decision",
+                decision);
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String key) {
+        assertThat(after).as("scraped samples").containsKey(key);
+        return after.get(key) - before.getOrDefault(key, 0.0);
+    }
+
+    private static double openSessions(String protocol) {
+        try {
+            return gateway.scrape().get(sample("custos_sessions_open", "protocol", protocol));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
