@@ -10,6 +10,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -204,6 +206,171 @@ class AdminApiEndToEndTest {
     private static double openSessions(String protocol) {
         try {
             return gateway.scrape().get(sample("custos_sessions_open", "protocol", protocol));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void sessions_listsEachOpenSessionWithItsUserAndStatements() throws Exception {
+        try (Connection postgres = gateway.connectPostgres("clerk");
+                Connection mysql = gateway.connectMySql("clerk")) {
+            workload(postgres, 3);
+            workload(mysql, 2);
+
+            Map<String, String> postgresSession = gateway.session("clerk", "postgresql");
+            Map<String, String> mysqlSession = gateway.session("clerk", "mysql");
+
+            // Drivers send statements of their own (pgjdbc sets application_name): the count is what was audited.
+            assertThat(postgresSession)
+                    .containsEntry("role", "info_clerk")
+                    .containsEntry("statements", String.valueOf(auditedStatements(postgresSession)))
+                    .containsEntry("statement_class", "read");
+            assertThat(Integer.parseInt(postgresSession.get("statements"))).isGreaterThanOrEqualTo(3);
+            assertThat(Integer.parseInt(mysqlSession.get("statements"))).isGreaterThanOrEqualTo(2);
+            assertThat(postgresSession.get("client")).startsWith("127.0.0.1:");
+            assertThat(Instant.parse(postgresSession.get("since"))).isBefore(Instant.now());
+            assertThat(mysqlSession)
+                    .containsEntry("role", "info_clerk")
+                    .containsEntry("statements", String.valueOf(auditedStatements(mysqlSession)))
+                    .containsEntry("statement_class", "read");
+            assertThat(mysqlSession.get("id")).isNotEqualTo(postgresSession.get("id"));
+        }
+    }
+
+    @Test
+    void endSession_endsThatSessionOnly() throws Exception {
+        try (Connection ended = gateway.connectPostgres("clerk");
+                Connection kept = gateway.connectPostgres("clerk");
+                Connection endedMySql = gateway.connectMySql("clerk")) {
+            workload(ended, 1);
+            List<String> before = ids("clerk", "postgresql");
+            assertThat(before).hasSize(2);
+            String id = before.get(0);
+            String mysqlId = gateway.session("clerk", "mysql").get("id");
+
+            HttpResponse<String> response = gateway.delete("/sessions/" + id);
+            HttpResponse<String> mysqlResponse = gateway.delete("/sessions/" + mysqlId);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).contains("\"id\" : " + id).contains("\"user\" : \"clerk\"");
+            assertThat(mysqlResponse.statusCode()).isEqualTo(200);
+            assertThat(AdminGateway.eventually(
+                            () -> !safeIds("clerk", "postgresql").contains(id)))
+                    .isTrue();
+            assertThat(safeIds("clerk", "postgresql")).hasSize(1);
+            // Sessions are listed by id: the first connection opened is the one ended.
+            assertThat(fails(ended)).isTrue();
+            assertThat(fails(kept)).isFalse();
+            assertThatThrownBy(() -> workload(endedMySql, 1)).isInstanceOf(SQLException.class);
+            assertThat(gateway.auditLines(
+                            line -> line.contains("\"event\":\"admin\"")
+                                    && line.contains("\"normalized\":\"end session " + id + "\""),
+                            1))
+                    .singleElement()
+                    .asString()
+                    .contains("\"reason\":\"ended\"")
+                    .contains("\"user\":\"clerk\"");
+        }
+        assertThat(gateway.delete("/sessions/999999").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void disableUser_endsTheirSessionsOnBothProtocolsUntilEnabled() throws Exception {
+        try (Connection postgres = gateway.connectPostgres("staff");
+                Connection postgresToo = gateway.connectPostgres("staff");
+                Connection mysql = gateway.connectMySql("staff");
+                Connection other = gateway.connectPostgres("clerk")) {
+            workload(postgres, 1);
+            Map<String, Double> before = gateway.scrape();
+
+            HttpResponse<String> response = gateway.post("/users/staff/disable");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).contains("\"enabled\" : false");
+            assertThat(response.body()).containsPattern("\"ended_sessions\" : \\[ \\d+, \\d+, \\d+ \\]");
+            assertThatThrownBy(() -> workload(postgres, 1))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("custos: user 'staff' has been disabled");
+            assertThatThrownBy(() -> workload(postgresToo, 1)).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> workload(mysql, 1))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("custos: user 'staff' has been disabled");
+            assertThatThrownBy(() -> gateway.connectPostgres("staff")).isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> gateway.connectMySql("staff")).isInstanceOf(SQLException.class);
+            workload(other, 1);
+            assertThat(gateway.get("/users/disabled").body()).contains("\"staff\"");
+            Map<String, Double> after = gateway.scrape();
+            assertThat(delta(before, after, sample("custos_authentication_failures_total", "protocol", "postgresql")))
+                    .isEqualTo(1);
+            assertThat(delta(before, after, sample("custos_authentication_failures_total", "protocol", "mysql")))
+                    .isEqualTo(1);
+            assertThat(delta(before, after, sample("custos_admin_actions_total", "action", "disable_user")))
+                    .isEqualTo(1);
+        }
+
+        assertThat(gateway.post("/users/staff/enable").statusCode()).isEqualTo(200);
+
+        try (Connection postgres = gateway.connectPostgres("staff");
+                Connection mysql = gateway.connectMySql("staff")) {
+            workload(postgres, 1);
+            workload(mysql, 1);
+        }
+        assertThat(gateway.get("/users/disabled").body()).doesNotContain("staff");
+        assertThat(gateway.auditLines(line -> line.contains("\"event\":\"admin\"") && line.contains("user staff"), 2))
+                .hasSize(2)
+                .anySatisfy(line -> assertThat(line)
+                        .contains("\"normalized\":\"disable user staff\"")
+                        .contains("3 session(s) ended"))
+                .anySatisfy(line -> assertThat(line).contains("\"normalized\":\"enable user staff\""));
+    }
+
+    @Test
+    void disableUser_unknownUser_isNotFound() throws Exception {
+        HttpResponse<String> response = gateway.post("/users/nobody/disable");
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.body()).contains("no user 'nobody' in the policy");
+    }
+
+    /** The statements the trail holds for {@code session}, once it holds as many as the session counted. */
+    private static int auditedStatements(Map<String, String> session) throws Exception {
+        String id = "\"session_id\":" + session.get("id") + ",";
+        int counted = Integer.parseInt(session.get("statements"));
+        return gateway.auditLines(line -> line.contains(id) && line.contains("\"event\":\"statement\""), counted)
+                .size();
+    }
+
+    /** {@code count} reads of a table without classified columns. */
+    private static void workload(Connection connection, int count) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            for (int i = 0; i < count; i++) {
+                try (ResultSet rows = statement.executeQuery(PLAIN_SELECT)) {
+                    assertThat(rows.next()).isTrue();
+                }
+            }
+        }
+    }
+
+    private static boolean fails(Connection connection) {
+        try {
+            workload(connection, 1);
+            return false;
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
+    private static List<String> ids(String user, String protocol) throws Exception {
+        return gateway.sessions().stream()
+                .filter(session -> user.equals(session.get("user")) && protocol.equals(session.get("protocol")))
+                .map(session -> session.get("id"))
+                .toList();
+    }
+
+    private static List<String> safeIds(String user, String protocol) {
+        try {
+            return ids(user, protocol);
         } catch (Exception e) {
             throw new AssertionError(e);
         }

@@ -2,6 +2,9 @@ package io.custos.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.custos.cli.support.TestMariaDb;
 import io.custos.cli.support.TestPostgres;
 import io.custos.policy.Backend;
@@ -143,6 +146,37 @@ final class AdminGateway implements AutoCloseable {
                 .method(method, HttpRequest.BodyPublishers.noBody());
         bearer.ifPresent(value -> request.header("Authorization", "Bearer " + value));
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** {@code GET /sessions}: each session's fields as text ({@code null} for a JSON null). */
+    List<Map<String, String>> sessions() throws IOException, InterruptedException {
+        HttpResponse<String> response = get("/sessions");
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Map<String, String>> sessions = new ArrayList<>();
+        try (JsonParser parser = new JsonFactory().createParser(response.body())) {
+            Map<String, String> current = null;
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.START_OBJECT
+                        && parser.getParsingContext().getParent().inArray()) {
+                    current = new LinkedHashMap<>();
+                } else if (token == JsonToken.END_OBJECT && current != null) {
+                    sessions.add(current);
+                    current = null;
+                } else if (current != null && token.isScalarValue()) {
+                    current.put(parser.currentName(), token == JsonToken.VALUE_NULL ? null : parser.getText());
+                }
+            }
+        }
+        return sessions;
+    }
+
+    /** The open session of {@code user} on {@code protocol}; fails unless there is exactly one. */
+    Map<String, String> session(String user, String protocol) throws IOException, InterruptedException {
+        List<Map<String, String>> matching = sessions().stream()
+                .filter(session -> user.equals(session.get("user")) && protocol.equals(session.get("protocol")))
+                .toList();
+        assertThat(matching).as("sessions of %s on %s", user, protocol).hasSize(1);
+        return matching.get(0);
     }
 
     /** One scrape of {@code /metrics}: each sample's value by its name and labels as written. */
