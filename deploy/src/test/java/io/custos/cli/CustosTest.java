@@ -43,7 +43,7 @@ class CustosTest {
             value = {
                 "''|Missing command",
                 "--nope|Unknown option: '--nope'",
-                "policy|Missing command: check or hash-password",
+                "policy|Missing command: validate, explain or hash-password",
                 "run|Missing required option: '--config=FILE'",
                 "demo --customers many|Invalid value for option '--customers'",
                 "demo --customers 0|--customers 0 (expected: > 0)",
