@@ -10,10 +10,9 @@ import io.custos.policy.Backend;
 import io.custos.policy.Listener;
 import io.custos.policy.MySqlNativeVerifier;
 import io.custos.policy.Policy;
-import io.custos.policy.PolicyLoader;
+import io.custos.policy.PolicyHolder;
 import io.custos.policy.Role;
 import io.custos.policy.ScramVerifier;
-import io.custos.policy.SecretSource;
 import io.custos.policy.User;
 import io.custos.proxy.CustosGateway;
 import java.io.IOException;
@@ -35,31 +34,58 @@ import java.util.function.Function;
  * the demo policy from the classpath. The policy's backend of each protocol is replaced by the embedded server of
  * that protocol and its listener by the requested address. Without MariaDB ({@code --no-mysql}) the policy's MySQL
  * backend and listener are dropped.
+ *
+ * <p>The policy is written to a file in the demo's directory, with the embedded servers' passwords and the admin
+ * token in files beside it, and the gateway serves that file: DBAs can edit it (the gateway reloads it), validate it
+ * and explain statements against it as against any policy file. The directory is removed when the demo stops.
  */
 final class Demo {
     static final String DEMO_PASSWORD = "custos-demo";
     static final String POLICY_RESOURCE = "/io/custos/cli/demo-policy.yaml";
     static final String POLICY_SOURCE_NAME = "demo-policy.yaml";
     private static final List<String> FEATURED_USERS = List.of("it_admin", "clerk", "staff", "contractor");
+    /** The admin API ends sessions and disables users: the demo keeps it on the loopback interface. */
+    private static final String ADMIN_HOST = "127.0.0.1";
 
     private final Policy policy;
     private final EmbeddedPostgres database;
     private final InetSocketAddress gatewayAddress;
     private final Optional<MySqlAccess> mysql;
+    private final Optional<AdminAccess> admin;
 
     private Demo(
-            Policy policy, EmbeddedPostgres database, InetSocketAddress gatewayAddress, Optional<MySqlAccess> mysql) {
+            Policy policy,
+            EmbeddedPostgres database,
+            InetSocketAddress gatewayAddress,
+            Optional<MySqlAccess> mysql,
+            Optional<AdminAccess> admin) {
         this.policy = policy;
         this.database = database;
         this.gatewayAddress = gatewayAddress;
         this.mysql = mysql;
+        this.admin = admin;
     }
 
-    /** {@code mysqlGatewayPort} is ignored when {@code mysql} is false. */
-    record Options(String host, int gatewayPort, boolean mysql, int mysqlGatewayPort, int customers, Path auditFile) {
+    /**
+     * {@code mysqlGatewayPort} is ignored when {@code mysql} is false; {@code directory} receives the policy file and
+     * its secrets, and is removed when the demo stops.
+     */
+    record Options(
+            String host,
+            int gatewayPort,
+            boolean mysql,
+            int mysqlGatewayPort,
+            int customers,
+            Path auditFile,
+            int adminPort,
+            Path directory) {
         Options {
             requireNonNull(host, "host is null");
             requireNonNull(auditFile, "auditFile is null");
+            requireNonNull(directory, "directory is null");
+            if (adminPort < 0 || adminPort > 65535) {
+                throw CommandFailure.usage("custos: --admin-port " + adminPort + " (expected: 0-65535)");
+            }
             if (gatewayPort < 0 || gatewayPort > 65535) {
                 throw CommandFailure.usage("custos: --pg-port " + gatewayPort + " (expected: 0-65535)");
             }
@@ -77,9 +103,8 @@ final class Demo {
      * start, so whoever closes it (the shutdown hook, or the caller on failure) stops them in the right order and
      * removes the databases' files. Progress goes to {@code out}.
      */
-    static Demo start(Options options, Function<Policy, CustosGateway> launcher, Resources resources, PrintWriter out) {
-        Policy demoPolicy =
-                PolicyLoader.parse(readPolicy(), POLICY_SOURCE_NAME, Path.of("").toAbsolutePath());
+    static Demo start(
+            Options options, Function<PolicyHolder, CustosGateway> launcher, Resources resources, PrintWriter out) {
         SampleData data = SampleData.generate(options.customers());
 
         out.printf("Starting the embedded PostgreSQL server with %d sample customers...%n", options.customers());
@@ -88,15 +113,16 @@ final class Demo {
         out.printf(
                 "PostgreSQL is ready on %s:%d, database %s%n", database.host(), database.port(), database.database());
         out.flush();
-        List<Backend> backends = new ArrayList<>();
+        DemoDirectory directory = resources.add(DemoDirectory.create(options.directory()));
+        List<PolicyFileText.BackendEntry> backends = new ArrayList<>();
         List<Listener> listeners = new ArrayList<>();
-        backends.add(new Backend(
+        backends.add(new PolicyFileText.BackendEntry(
                 Backend.Protocol.POSTGRESQL,
                 database.host(),
                 database.port(),
                 database.database(),
                 database.gatewayUser(),
-                new SecretSource.Given(database.gatewayPassword())));
+                directory.writeSecret("postgresql-password", database.gatewayPassword())));
         listeners.add(new Listener(Backend.Protocol.POSTGRESQL, options.host(), options.gatewayPort()));
 
         EmbeddedMariaDb mariadb = null;
@@ -106,20 +132,31 @@ final class Demo {
             mariadb = resources.add(EmbeddedMariaDb.start(0, data));
             out.printf("MariaDB is ready on %s:%d, database %s%n", mariadb.host(), mariadb.port(), mariadb.database());
             out.flush();
-            backends.add(new Backend(
+            backends.add(new PolicyFileText.BackendEntry(
                     Backend.Protocol.MYSQL,
                     mariadb.host(),
                     mariadb.port(),
                     mariadb.database(),
                     mariadb.gatewayUser(),
-                    new SecretSource.Given(mariadb.gatewayPassword())));
+                    directory.writeSecret("mysql-password", mariadb.gatewayPassword())));
             listeners.add(new Listener(Backend.Protocol.MYSQL, options.host(), options.mysqlGatewayPort()));
         }
 
-        Policy policy = adapt(demoPolicy, backends, listeners, options.auditFile());
+        String token = DemoDirectory.newToken();
+        Path tokenFile = directory.writeSecret("admin-token", token);
+        Path policyFile = directory.write(
+                POLICY_SOURCE_NAME,
+                PolicyFileText.of(
+                        readPolicy(),
+                        backends,
+                        listeners,
+                        options.auditFile(),
+                        Optional.of(new PolicyFileText.AdminEntry(ADMIN_HOST, options.adminPort(), tokenFile))));
+        PolicyHolder holder = new PolicyHolder(policyFile);
+        Policy policy = holder.current();
         CustosGateway gateway;
         try {
-            gateway = resources.add(launcher.apply(policy));
+            gateway = resources.add(launcher.apply(holder));
         } catch (RuntimeException e) {
             throw new IllegalStateException("Cannot start the gateway: " + e.getMessage(), e);
         }
@@ -132,7 +169,9 @@ final class Demo {
                                 server.database(),
                                 server.superuser(),
                                 server.superuserPassword())));
-        return new Demo(policy, database, gateway.postgresAddress(), mysql);
+        Optional<AdminAccess> admin =
+                gateway.adminAddress().map(address -> new AdminAccess(address, token, policyFile));
+        return new Demo(policy, database, gateway.postgresAddress(), mysql, admin);
     }
 
     /** {@code policy} with {@code backend} and {@code listener} as its only ones, auditing to {@code auditFile}. */
@@ -169,7 +208,7 @@ final class Demo {
 
     /** What is running and how to connect, for the console. */
     String banner() {
-        return banner(
+        String banner = banner(
                 policy,
                 gatewayAddress,
                 new DirectAccess(
@@ -179,6 +218,36 @@ final class Demo {
                         database.superuser(),
                         database.superuserPassword()),
                 mysql);
+        if (admin.isEmpty()) {
+            return banner;
+        }
+        int end = banner.lastIndexOf("\nPress Ctrl-C");
+        return banner.substring(0, end) + adminBanner(admin.get()) + banner.substring(end);
+    }
+
+    /** The admin listener, its token and the policy file the gateway serves and reloads. */
+    record AdminAccess(InetSocketAddress address, String token, Path policyFile) {
+        AdminAccess {
+            requireNonNull(address, "address is null");
+            requireNonNull(token, "token is null");
+            requireNonNull(policyFile, "policyFile is null");
+        }
+    }
+
+    /** The lines for operators and DBAs, shown before the users'. */
+    static String adminBanner(AdminAccess admin) {
+        String url = "http://" + Addresses.clientHost(admin.address()) + ":"
+                + admin.address().getPort();
+        return String.format("%nCustos admin API on %s, token %s%n", url, admin.token())
+                + String.format("    curl -H \"Authorization: Bearer %s\" %s/metrics%n", admin.token(), url)
+                + String.format("    curl -H \"Authorization: Bearer %s\" %s/sessions%n", admin.token(), url)
+                + String.format(
+                        "Policy file %s: edit it and the gateway reloads it; check it first with%n", admin.policyFile())
+                + String.format("    java -jar custos.jar policy validate %s%n", admin.policyFile())
+                + String.format(
+                        "    java -jar custos.jar policy explain --config %s --user contractor \"SELECT * FROM customer"
+                                + " LIMIT 1\"%n",
+                        admin.policyFile());
     }
 
     /** A database as reached without the gateway, for the comparison lines of the banner. */

@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
         name = "demo",
         description = {
             "Run the gateway in front of an embedded PostgreSQL and an embedded MariaDB with sample data until Ctrl-C.",
-            "The demo policy applies; the databases and their files are removed on exit."
+            "The demo policy applies, written to a file the gateway reloads when it changes; the databases, their files"
+                    + " and the policy file are removed on exit."
         })
 final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -61,11 +62,33 @@ final class DemoCommand implements Callable<Integer> {
             description = "Where the audit trail goes (default: ./${DEFAULT-VALUE}).")
     private Path auditFile;
 
+    @Option(
+            names = "--admin-port",
+            defaultValue = "19090",
+            paramLabel = "PORT",
+            description = "Port of the admin API on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    private int adminPort;
+
+    @Option(
+            names = "--dir",
+            defaultValue = "custos-demo",
+            paramLabel = "PATH",
+            description =
+                    "Where the demo writes its policy file and secrets, removed on exit (default: ./${DEFAULT-VALUE}).")
+    private Path directory;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Demo.Options options =
-                new Demo.Options(host, pgPort, !noMysql, mysqlPort, customers, auditFile.toAbsolutePath());
+        Demo.Options options = new Demo.Options(
+                host,
+                pgPort,
+                !noMysql,
+                mysqlPort,
+                customers,
+                auditFile.toAbsolutePath(),
+                adminPort,
+                directory.toAbsolutePath());
         Resources resources = new Resources();
         resources.closeOnShutdown();
         Demo demo;

@@ -4,7 +4,11 @@ import static io.custos.cli.AdminGateway.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -14,7 +18,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +35,8 @@ class AdminApiEndToEndTest {
     private static final String MASKED_SELECT = "SELECT id, mobile FROM customer WHERE id = 1";
     private static final String PLAIN_SELECT = "SELECT count(*) FROM project";
     private static final String REFUSED_UPDATE = "UPDATE customer SET mobile = '13800000000' WHERE id = 1";
+
+    private static final Pattern METRIC_NAME = Pattern.compile("\\b(?:custos|jvm|process)_[a-z_]+");
 
     private static AdminGateway gateway;
 
@@ -331,6 +342,45 @@ class AdminApiEndToEndTest {
 
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.body()).contains("no user 'nobody' in the policy");
+    }
+
+    @Test
+    void grafanaDashboard_showsEveryGatewayMetricAndQueriesNoOther() throws Exception {
+        try (Connection postgres = gateway.connectPostgres("contractor");
+                Statement statement = postgres.createStatement()) {
+            // Counters labelled by role and rule show from their first statement on; other texts than the metrics
+            // test's, whose cache counts start cold.
+            assertThatThrownBy(() -> statement.executeUpdate("DELETE FROM project WHERE id < 0"))
+                    .isInstanceOf(SQLException.class);
+        }
+        Set<String> exported = gateway.scrape().keySet().stream()
+                .map(key -> key.contains("{") ? key.substring(0, key.indexOf('{')) : key)
+                .collect(Collectors.toSet());
+        Set<String> queried = new TreeSet<>();
+        try (JsonParser parser =
+                new JsonFactory().createParser(Path.of("grafana", "custos.json").toFile())) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.VALUE_STRING && "expr".equals(parser.currentName())) {
+                    Matcher metric = METRIC_NAME.matcher(parser.getText());
+                    while (metric.find()) {
+                        queried.add(metric.group());
+                    }
+                }
+            }
+        }
+
+        assertThat(exported).containsAll(queried);
+        Set<String> shown = queried.stream().map(AdminApiEndToEndTest::family).collect(Collectors.toSet());
+        assertThat(shown)
+                .containsAll(exported.stream()
+                        .filter(name -> name.startsWith("custos_") && !name.endsWith("_created"))
+                        .map(AdminApiEndToEndTest::family)
+                        .toList());
+    }
+
+    /** A metric family's name: a histogram's or summary's series share it. */
+    private static String family(String series) {
+        return series.replaceFirst("_(bucket|sum|count)$", "");
     }
 
     /** The statements the trail holds for {@code session}, once it holds as many as the session counted. */

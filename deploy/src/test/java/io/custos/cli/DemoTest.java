@@ -39,23 +39,29 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DemoTest {
     @Test
-    void start_whenTheGatewayFails_reportsItAndLeavesNothingBehind() throws IOException {
+    void start_whenTheGatewayFails_reportsItAndLeavesNothingBehind(@TempDir Path temporary) throws IOException {
         Set<Path> dataDirectoriesBefore = dataDirectories();
         Set<Path> whileRunning = new HashSet<>();
         AtomicReference<Policy> launched = new AtomicReference<>();
         List<Long> customersSeenByGatewayAccount = new ArrayList<>();
         StringWriter out = new StringWriter();
         Resources resources = new Resources();
-        Demo.Options options = new Demo.Options("127.0.0.1", 25432, false, 0, 50, Path.of("/tmp/demo-audit.jsonl"));
+        Path directory = temporary.resolve("custos-demo");
+        Demo.Options options =
+                new Demo.Options("127.0.0.1", 25432, false, 0, 50, Path.of("/tmp/demo-audit.jsonl"), 0, directory);
+        List<String> passwords = new ArrayList<>();
 
         assertThatThrownBy(() -> Demo.start(
                         options,
-                        policy -> {
+                        holder -> {
+                            Policy policy = holder.current();
                             launched.set(policy);
                             whileRunning.addAll(dataDirectories());
+                            passwords.add(policy.backends().get(0).password().read());
                             customersSeenByGatewayAccount.add(
                                     countCustomersOrMinusOne(policy.backends().get(0)));
                             throw new IllegalStateException("port 25432 is in use");
@@ -71,33 +77,41 @@ class DemoTest {
         assertThat(backend.host()).isEqualTo("127.0.0.1");
         assertThat(backend.database()).isEqualTo("custos_demo");
         assertThat(backend.user()).isEqualTo("custos_gateway");
-        assertThat(backend.password()).isInstanceOf(SecretSource.Given.class);
+        assertThat(backend.password()).isInstanceOf(SecretSource.File.class);
+        assertThat(policy.admin())
+                .hasValueSatisfying(admin -> assertThat(admin.host()).isEqualTo("127.0.0.1"));
         assertThat(customersSeenByGatewayAccount).containsExactly(50L);
         assertThat(policy.listeners()).containsExactly(new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 25432));
         assertThat(policy.audit().file()).isEqualTo(Path.of("/tmp/demo-audit.jsonl"));
         assertThat(out.toString()).contains("PostgreSQL is ready on 127.0.0.1:" + backend.port());
-        assertThatThrownBy(() -> countCustomers(backend)).isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> countCustomers(backend, passwords.get(0))).isInstanceOf(SQLException.class);
+        assertThat(directory).doesNotExist();
         assertThatOwnDirectoriesRemoved(dataDirectoriesBefore, whileRunning, 1);
     }
 
     @Test
-    void start_withMySql_adaptsBothBackendsAndLeavesNothingBehindOnFailure() throws IOException {
+    void start_withMySql_adaptsBothBackendsAndLeavesNothingBehindOnFailure(@TempDir Path temporary) throws IOException {
         Set<Path> directoriesBefore = dataDirectories();
         Set<Path> whileRunning = new HashSet<>();
         AtomicReference<Policy> launched = new AtomicReference<>();
         List<Long> customersSeenByGatewayAccount = new ArrayList<>();
         StringWriter out = new StringWriter();
         Resources resources = new Resources();
-        Demo.Options options = new Demo.Options("127.0.0.1", 25432, true, 23306, 30, Path.of("/tmp/demo-audit.jsonl"));
+        Path directory = temporary.resolve("custos-demo");
+        Demo.Options options =
+                new Demo.Options("127.0.0.1", 25432, true, 23306, 30, Path.of("/tmp/demo-audit.jsonl"), 0, directory);
+        List<String> passwords = new ArrayList<>();
 
         assertThatThrownBy(() -> Demo.start(
                         options,
-                        policy -> {
+                        holder -> {
+                            Policy policy = holder.current();
                             launched.set(policy);
                             whileRunning.addAll(dataDirectories());
-                            policy.backends()
-                                    .forEach(backend ->
-                                            customersSeenByGatewayAccount.add(countCustomersOrMinusOne(backend)));
+                            policy.backends().forEach(backend -> {
+                                passwords.add(backend.password().read());
+                                customersSeenByGatewayAccount.add(countCustomersOrMinusOne(backend));
+                            });
                             throw new IllegalStateException("port 23306 is in use");
                         },
                         resources,
@@ -111,7 +125,7 @@ class DemoTest {
         assertThat(mysql.host()).isEqualTo("127.0.0.1");
         assertThat(mysql.database()).isEqualTo("custos_demo");
         assertThat(mysql.user()).isEqualTo("custos_gateway");
-        assertThat(mysql.password()).isInstanceOf(SecretSource.Given.class);
+        assertThat(mysql.password()).isInstanceOf(SecretSource.File.class);
         assertThat(policy.backend(Backend.Protocol.POSTGRESQL)).isPresent();
         assertThat(customersSeenByGatewayAccount).containsExactly(30L, 30L);
         assertThat(policy.listeners())
@@ -119,16 +133,18 @@ class DemoTest {
                         new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 25432),
                         new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 23306));
         assertThat(out.toString()).contains("MariaDB is ready on 127.0.0.1:" + mysql.port());
-        assertThatThrownBy(() -> countCustomers(mysql)).isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> countCustomers(mysql, passwords.get(1))).isInstanceOf(SQLException.class);
+        assertThat(directory).doesNotExist();
         assertThatOwnDirectoriesRemoved(directoriesBefore, whileRunning, 2);
     }
 
     @Test
     void options_mysqlPortOutOfRange_isAUsageError() {
-        assertThatThrownBy(() -> new Demo.Options("127.0.0.1", 15432, true, 70000, 10, Path.of("a.jsonl")))
+        assertThatThrownBy(() ->
+                        new Demo.Options("127.0.0.1", 15432, true, 70000, 10, Path.of("a.jsonl"), 0, Path.of("d")))
                 .isInstanceOf(CommandFailure.class)
                 .hasMessage("custos: --mysql-port 70000 (expected: 0-65535)");
-        assertThat(new Demo.Options("127.0.0.1", 15432, false, 70000, 10, Path.of("a.jsonl")).mysql())
+        assertThat(new Demo.Options("127.0.0.1", 15432, false, 70000, 10, Path.of("a.jsonl"), 0, Path.of("d")).mysql())
                 .isFalse();
     }
 
@@ -234,6 +250,22 @@ class DemoTest {
                 .contains("    mysql -h 127.0.0.1 -P 40002 -u root -pAbc789 custos_demo\n")
                 .contains("PGPASSWORD=custos-demo psql \"host=127.0.0.1 port=15432 dbname=custos_demo user=staff\"")
                 .doesNotContain("-u staff", "jdbc:mariadb:");
+    }
+
+    @Test
+    void adminBanner_showsTheAdminApiWithItsTokenAndThePolicyCommands() {
+        Demo.AdminAccess admin = new Demo.AdminAccess(
+                new InetSocketAddress("127.0.0.1", 19090),
+                "0123456789abcdef01234567",
+                Path.of("/w/custos-demo/p.yaml"));
+
+        String banner = Demo.adminBanner(admin);
+
+        assertThat(banner)
+                .contains("Custos admin API on http://127.0.0.1:19090, token 0123456789abcdef01234567")
+                .contains("curl -H \"Authorization: Bearer 0123456789abcdef01234567\" http://127.0.0.1:19090/metrics")
+                .contains("policy validate /w/custos-demo/p.yaml")
+                .contains("policy explain --config /w/custos-demo/p.yaml --user contractor");
     }
 
     @Test
@@ -354,10 +386,13 @@ class DemoTest {
     }
 
     private static long countCustomers(Backend backend) throws SQLException {
+        return countCustomers(backend, backend.password().read());
+    }
+
+    private static long countCustomers(Backend backend, String password) throws SQLException {
         String scheme = backend.protocol() == Backend.Protocol.MYSQL ? "mariadb" : "postgresql";
         String url = "jdbc:" + scheme + "://" + backend.host() + ":" + backend.port() + "/" + backend.database();
-        try (Connection connection = DriverManager.getConnection(
-                        url, backend.user(), backend.password().read());
+        try (Connection connection = DriverManager.getConnection(url, backend.user(), password);
                 Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery("SELECT count(*) FROM customer")) {
             result.next();

@@ -103,6 +103,9 @@ public final class GatewayMetrics {
         DefaultExports.register(registry);
         policyReloads.labels("loaded");
         policyReloads.labels("rejected");
+        for (String action : List.of("end_session", "disable_user", "enable_user")) {
+            adminActions.labels(action);
+        }
         new ScrapedCollector().register(registry);
     }
 
