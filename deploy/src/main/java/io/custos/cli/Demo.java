@@ -52,18 +52,26 @@ final class Demo {
     private final InetSocketAddress gatewayAddress;
     private final Optional<MySqlAccess> mysql;
     private final Optional<AdminAccess> admin;
+    private final CustosGateway gateway;
 
     private Demo(
             Policy policy,
             EmbeddedPostgres database,
             InetSocketAddress gatewayAddress,
             Optional<MySqlAccess> mysql,
-            Optional<AdminAccess> admin) {
+            Optional<AdminAccess> admin,
+            CustosGateway gateway) {
         this.policy = policy;
         this.database = database;
         this.gatewayAddress = gatewayAddress;
         this.mysql = mysql;
         this.admin = admin;
+        this.gateway = gateway;
+    }
+
+    /** Reloads the demo's policy file, as a change of the file or the admin API does. */
+    void reloadPolicy(String trigger) {
+        gateway.reloadPolicy(trigger);
     }
 
     /**
@@ -171,7 +179,7 @@ final class Demo {
                                 server.superuserPassword())));
         Optional<AdminAccess> admin =
                 gateway.adminAddress().map(address -> new AdminAccess(address, token, policyFile));
-        return new Demo(policy, database, gateway.postgresAddress(), mysql, admin);
+        return new Demo(policy, database, gateway.postgresAddress(), mysql, admin, gateway);
     }
 
     /** {@code policy} with {@code backend} and {@code listener} as its only ones, auditing to {@code auditFile}. */

@@ -98,6 +98,7 @@ final class DemoCommand implements Callable<Integer> {
             resources.close();
             throw e;
         }
+        HangUpSignal.onSignal(() -> demo.reloadPolicy("SIGHUP"));
         out.print(demo.banner());
         out.flush();
         Termination.awaitSignal();
