@@ -151,6 +151,9 @@ class PolicyReloadEndToEndTest {
             assertThatThrownBy(() -> gateway.connectMySql("contractor")).isInstanceOf(SQLException.class);
             assertThat(mobile(staff))
                     .isEqualTo(gateway.postgres.data().customer(1).mobile());
+            HttpResponse<String> enable = gateway.post("/users/contractor/enable");
+            assertThat(enable.statusCode()).isEqualTo(409);
+            assertThat(enable.body()).contains("user 'contractor' is disabled in the policy file");
         }
     }
 
