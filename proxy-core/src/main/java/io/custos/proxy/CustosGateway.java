@@ -288,6 +288,7 @@ public final class CustosGateway implements AutoCloseable {
         log.info("stopping");
         watcher.ifPresent(PolicyWatcher::close);
         admin.ifPresent(AdminServer::close);
+        control.close();
         shutdown(acceptors, workers, frontends, audit);
     }
 

@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -32,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * disable and enable users. Each action leaves an {@code admin} record in the audit trail naming what was done, to
  * whom, by which caller, and the outcome.
  */
-final class GatewayControl implements AdminOperations {
+final class GatewayControl implements AdminOperations, AutoCloseable {
     static final String PROTOCOL = "admin";
 
     private static final Logger log = LoggerFactory.getLogger(GatewayControl.class);
@@ -43,6 +45,8 @@ final class GatewayControl implements AdminOperations {
     private final AuditLog audit;
     private final GatewayMetrics metrics;
     private final Map<String, CatalogCache> backends;
+    /** Readiness checks block on the backends: they run here, never on a shared pool. */
+    private final ExecutorService checks;
 
     GatewayControl(
             GatewayPolicy policy,
@@ -55,6 +59,11 @@ final class GatewayControl implements AdminOperations {
         this.audit = requireNonNull(audit, "audit is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
         this.backends = Map.copyOf(backends);
+        this.checks = Executors.newFixedThreadPool(Math.max(1, backends.size()), task -> {
+            Thread thread = new Thread(task, "custos-readiness");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -65,7 +74,7 @@ final class GatewayControl implements AdminOperations {
     public Map<String, Boolean> readiness() {
         Map<String, CompletableFuture<Boolean>> answers = new LinkedHashMap<>();
         backends.forEach((protocol, catalog) ->
-                answers.put("backend_" + protocol, CompletableFuture.supplyAsync(catalog::backendAnswers)));
+                answers.put("backend_" + protocol, CompletableFuture.supplyAsync(catalog::backendAnswers, checks)));
         Map<String, Boolean> checks = new LinkedHashMap<>();
         checks.put("policy", policy.get() != null);
         checks.put("audit", audit.healthy());
@@ -160,6 +169,11 @@ final class GatewayControl implements AdminOperations {
     @Override
     public PolicyStatus policy() {
         return policy.status();
+    }
+
+    @Override
+    public void close() {
+        checks.shutdownNow();
     }
 
     /** Sessions of users the new policy removed or disabled end at once rather than at their next statement. */

@@ -61,7 +61,7 @@ public final class AdminServer implements AutoCloseable {
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final String JSON_TYPE = "application/json; charset=utf-8";
     private static final String TEXT_TYPE = "text/plain; charset=utf-8";
-    private static final Pattern SESSION = Pattern.compile("/sessions/(\\d{1,10})");
+    private static final Pattern SESSION = Pattern.compile("/sessions/(\\d{1,9})");
     private static final Pattern USER_ACTION = Pattern.compile("/users/([^/]+)/(disable|enable)");
     private static final int THREADS = 2;
 
@@ -157,7 +157,7 @@ public final class AdminServer implements AutoCloseable {
         }
         String token = header.substring(7).strip();
         if (!MessageDigest.isEqual(digest(token), tokenDigest)) {
-            log.warn("admin request with a wrong token from {}", exchange.getRemoteAddress());
+            log.info("admin request with a wrong token from {}", exchange.getRemoteAddress());
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"custos\", error=\"invalid_token\"");
             sendError(exchange, 401, "the bearer token is not valid");
             return false;

@@ -1147,7 +1147,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (user == null) {
             log.info(
                     "[{}] user '{}' is no longer enabled by the policy; ending the session", sessionId(), authUserName);
-            endByAdministrator("custos: user '" + authUserName + "' is disabled");
+            endByAdministrator("custos: user '" + authUserName + "' has been disabled");
             return false;
         }
         policy = latest;

@@ -707,7 +707,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         User user = latest.user(userName).filter(User::enabled).orElse(null);
         if (user == null) {
             log.info("[{}] user '{}' is no longer enabled by the policy; ending the session", sessionId(), userName);
-            fatal(ErrorCode.TERMINATED_BY_ADMINISTRATOR, "custos: user \"" + userName + "\" is disabled");
+            fatal(ErrorCode.TERMINATED_BY_ADMINISTRATOR, "custos: user '" + userName + "' has been disabled");
             return false;
         }
         policy = latest;
