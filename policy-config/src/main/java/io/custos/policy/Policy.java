@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * One loaded, validated policy. Immutable; a reload builds a new one. {@code version} identifies it in every audit
- * record (a digest of the file's bytes). {@code tls} is {@code null} when the listeners serve no TLS.
+ * record (a digest of the file's bytes). {@code tls} is {@code null} when the listeners serve no TLS;
+ * {@code admin} is empty when there is no admin listener.
  */
 public record Policy(
         String version,
@@ -20,7 +21,8 @@ public record Policy(
         Classification classification,
         AuditSettings audit,
         TlsSettings tls,
-        Limits limits) {
+        Limits limits,
+        Optional<AdminSettings> admin) {
     public Policy {
         requireNonNull(version, "version is null");
         levels = List.copyOf(levels);
@@ -31,9 +33,10 @@ public record Policy(
         requireNonNull(classification, "classification is null");
         requireNonNull(audit, "audit is null");
         requireNonNull(limits, "limits is null");
+        requireNonNull(admin, "admin is null");
     }
 
-    /** A policy without TLS towards clients and with the default limits. */
+    /** A policy without TLS towards clients, with the default limits and without an admin listener. */
     public Policy(
             String version,
             List<Level> levels,
@@ -44,6 +47,21 @@ public record Policy(
             Classification classification,
             AuditSettings audit) {
         this(version, levels, roles, users, backends, listeners, classification, audit, null, Limits.DEFAULTS);
+    }
+
+    /** A policy without an admin listener. */
+    public Policy(
+            String version,
+            List<Level> levels,
+            Map<String, Role> roles,
+            Map<String, User> users,
+            List<Backend> backends,
+            List<Listener> listeners,
+            Classification classification,
+            AuditSettings audit,
+            TlsSettings tls,
+            Limits limits) {
+        this(version, levels, roles, users, backends, listeners, classification, audit, tls, limits, Optional.empty());
     }
 
     /** TLS towards clients, when the policy has a {@code tls} section. */

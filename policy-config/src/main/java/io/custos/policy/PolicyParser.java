@@ -34,8 +34,8 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
  * mistake is reported once. A section that cannot be read at all switches those cross-checks off.
  */
 final class PolicyParser {
-    static final List<String> TOP_LEVEL_KEYS =
-            List.of("levels", "roles", "users", "backends", "listeners", "audit", "classification", "tls", "limits");
+    static final List<String> TOP_LEVEL_KEYS = List.of(
+            "levels", "roles", "users", "backends", "listeners", "audit", "admin", "classification", "tls", "limits");
     static final List<String> LEVEL_KEYS = List.of("rank", "name");
     static final List<String> ROLE_KEYS = List.of("clearance", "statements", "import_export", "require_tls");
     static final List<String> USER_KEYS =
@@ -56,6 +56,7 @@ final class PolicyParser {
     private static final int MAX_ROTATE_SIZE_MB = 1024 * 1024;
     private static final int MAX_SINK_BATCH_SIZE = 10_000;
     private static final Pattern SINK_TABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(?:\\.[A-Za-z_][A-Za-z0-9_]*)?");
+    static final List<String> ADMIN_KEYS = List.of("host", "port", "token_env", "token_file");
     static final List<String> TABLE_KEYS = List.of("schema", "table", "columns");
     static final List<String> COLUMN_KEYS = List.of("level", "mask", "filter");
     static final List<String> MASK_TYPES = List.of("full", "partial", "email", "hash", "null");
@@ -108,6 +109,8 @@ final class PolicyParser {
                 .map(this::listeners)
                 .orElse(List.of());
         Optional<AuditSettings> audit = policy.required("audit").flatMap(this::audit);
+        Optional<AdminSettings> admin =
+                policy.optional("admin").filter(node -> !Nodes.isNull(node)).flatMap(this::admin);
         List<ColumnRule> rules = policy.optional("classification")
                 .filter(node -> !Nodes.isNull(node))
                 .map(this::classification)
@@ -134,7 +137,8 @@ final class PolicyParser {
                 new Classification(rules),
                 audit.get(),
                 tls.orElse(null),
-                limits));
+                limits,
+                admin));
     }
 
     private Optional<TlsSettings> tls(Node node) {
@@ -519,6 +523,10 @@ final class PolicyParser {
         return secret(reader, subject, "password_env", "password_file", "");
     }
 
+    private Optional<SecretSource> secret(MappingReader reader, String subject, String environmentKey, String fileKey) {
+        return secret(reader, subject, environmentKey, fileKey, "");
+    }
+
     /** Exactly one of {@code environmentKey} and {@code fileKey}; a file is resolved against the policy's directory. */
     private Optional<SecretSource> secret(
             MappingReader reader, String subject, String environmentKey, String fileKey, String hint) {
@@ -687,6 +695,24 @@ final class PolicyParser {
             return Optional.empty();
         }
         return Optional.of(new AuditSettings.AuditSink(url.get(), user.get(), password.get(), table, batchSize));
+    }
+
+    private Optional<AdminSettings> admin(Node node) {
+        String subject = "'admin'";
+        Optional<MappingReader> found = MappingReader.read(node, subject, ADMIN_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+
+        Optional<String> host =
+                reader.has("host") ? reader.optionalName("host") : Optional.of(AdminSettings.DEFAULT_HOST);
+        Optional<Integer> port = reader.requiredInteger("port").filter(value -> checkPort(value, 0, reader, subject));
+        Optional<SecretSource> token = secret(reader, subject, "token_env", "token_file");
+        if (host.isEmpty() || port.isEmpty() || token.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new AdminSettings(host.get(), port.get(), token.get()));
     }
 
     private List<ColumnRule> classification(Node node) {

@@ -190,7 +190,17 @@ public final class StatementGate {
         if (cacheSize < 0) {
             throw new IllegalArgumentException("cacheSize: " + cacheSize + " (expected: >= 0)");
         }
-        this.cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
+        this.cache = Caffeine.newBuilder().maximumSize(cacheSize).recordStats().build();
+    }
+
+    /** Verdicts found in the cache since the gate was built. */
+    public long cacheHits() {
+        return cache.stats().hitCount();
+    }
+
+    /** Statements analysed because their verdict was not in the cache. */
+    public long cacheMisses() {
+        return cache.stats().missCount();
     }
 
     /** A simple-query message: zero or more statements. */

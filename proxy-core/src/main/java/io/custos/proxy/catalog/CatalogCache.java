@@ -90,6 +90,11 @@ public final class CatalogCache implements Supplier<Catalog>, AutoCloseable {
         }
     }
 
+    /** Whether the backend answers now, through the catalog's pool; blocks up to the pool's connection timeout. */
+    public boolean backendAnswers() {
+        return loader.answers();
+    }
+
     /** Asks for a reload soon, on the refresh thread; returns at once. Requests made while one is pending coalesce. */
     public void requestRefresh() {
         if (!refreshRequested.compareAndSet(false, true)) {
