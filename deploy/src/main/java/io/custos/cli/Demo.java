@@ -395,7 +395,9 @@ final class Demo {
                 + String.format("    curl -H \"Authorization: Bearer %s\" %s/metrics%n", admin.token(), url)
                 + String.format("    curl -H \"Authorization: Bearer %s\" %s/sessions%n", admin.token(), url)
                 + String.format(
-                        "Policy file %s: edit it and the gateway reloads it; check it first with%n", admin.policyFile())
+                        "Policy file %s (removed on exit): edit it and the gateway reloads it;"
+                                + " check it first with%n",
+                        admin.policyFile())
                 + String.format("    java -jar custos.jar policy validate %s%n", admin.policyFile())
                 + String.format(
                         "    java -jar custos.jar policy explain --config %s --user contractor \"SELECT * FROM customer"
@@ -450,9 +452,10 @@ final class Demo {
                 access.database().host(),
                 access.database().port(),
                 access.database().database())));
-        tlsCa.ifPresent(ca -> banner.append(
-                        String.format(
-                                "  TLS         on both protocols; the gateway's and the databases' certificates are signed by%n"))
+        tlsCa.ifPresent(ca -> banner.append(String.format(
+                        "  TLS         %s; the gateway's and the %s certificates are signed by%n",
+                        mysql.isPresent() ? "on both protocols" : "towards clients and the database",
+                        mysql.isPresent() ? "databases'" : "database's"))
                 .append(String.format("              the throwaway CA %s%n", ca)));
         Path auditFile = policy.audit().file();
         banner.append(String.format("  policy      %s, version %s%n", POLICY_SOURCE_NAME, policy.version()))

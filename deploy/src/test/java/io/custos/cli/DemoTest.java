@@ -344,6 +344,8 @@ class DemoTest {
                 policy, new InetSocketAddress("127.0.0.1", 15432), postgres, Optional.of(mysql), Optional.of(ca));
 
         assertThat(banner)
+                .contains(
+                        "  TLS         on both protocols; the gateway's and the databases' certificates are signed by\n")
                 .contains("the throwaway CA /tmp/custos-demo-tls-1/ca.crt")
                 .contains("PGPASSWORD=custos-demo psql \"host=127.0.0.1 port=15432 dbname=custos_demo user=staff"
                         + " sslmode=verify-full sslrootcert=/tmp/custos-demo-tls-1/ca.crt\"")
