@@ -13,7 +13,7 @@ import io.custos.policy.BackendTls;
 import io.custos.policy.Listener;
 import io.custos.policy.MySqlNativeVerifier;
 import io.custos.policy.Policy;
-import io.custos.policy.PolicyLoader;
+import io.custos.policy.PolicyHolder;
 import io.custos.policy.Role;
 import io.custos.policy.ScramVerifier;
 import io.custos.policy.SecretSource;
@@ -41,9 +41,15 @@ import java.util.function.Function;
  * that protocol and its listener by the requested address. Without MariaDB ({@code --no-mysql}) the policy's MySQL
  * backend and listener are dropped.
  *
+ * <p>The policy is written to a file in the demo's directory, with the embedded servers' passwords, the audit key and
+ * the admin token in files beside it, and the gateway serves that file: DBAs can edit it (the gateway reloads it),
+ * validate it and explain statements against it as against any policy file. The directory is removed when the demo
+ * stops. The file's {@code audit} section seals the trail with the published demo key and the chosen durability.
+ *
  * <p>With TLS ({@code --tls}) a throwaway CA signs a certificate for the gateway and one for the databases, in a
- * temporary directory removed on exit; both databases serve TLS with theirs, the gateway offers TLS on both protocols
- * and reaches the databases with {@code verify-full} against the CA.
+ * temporary directory removed on exit; both databases serve TLS with theirs, and the policy file's {@code tls} section
+ * and each backend's {@code tls} make the gateway offer TLS on both protocols and reach the databases with
+ * {@code verify-full} against the CA.
  */
 final class Demo {
     static final String DEMO_PASSWORD = "custos-demo";
@@ -57,31 +63,54 @@ final class Demo {
      */
     static final String DEMO_AUDIT_KEY = "custos-demo-audit-key-DEMO-ONLY-never-use-in-production";
 
-    /** Where the demo leaves its audit key, next to the trail, so that {@code custos audit verify} can check it. */
+    /**
+     * Where the demo leaves a copy of its audit key, next to the trail, so that {@code custos audit verify} can check
+     * the trail after the demo and its directory are gone.
+     */
     static final String DEMO_KEY_FILE = "custos-demo-audit.key";
 
+    /** The file in the demo's directory that the policy's {@code audit.key_file} names. */
+    static final String AUDIT_KEY_SECRET = "audit-key";
+
     private static final List<String> FEATURED_USERS = List.of("it_admin", "clerk", "staff", "contractor");
+    /** The admin API ends sessions and disables users: the demo keeps it on the loopback interface. */
+    private static final String ADMIN_HOST = "127.0.0.1";
 
     private final Policy policy;
     private final EmbeddedPostgres database;
     private final InetSocketAddress gatewayAddress;
     private final Optional<MySqlAccess> mysql;
     private final Optional<Path> tlsCa;
+    private final Optional<AdminAccess> admin;
+    private final CustosGateway gateway;
 
     private Demo(
             Policy policy,
             EmbeddedPostgres database,
             InetSocketAddress gatewayAddress,
             Optional<MySqlAccess> mysql,
-            Optional<Path> tlsCa) {
+            Optional<Path> tlsCa,
+            Optional<AdminAccess> admin,
+            CustosGateway gateway) {
         this.policy = policy;
         this.database = database;
         this.gatewayAddress = gatewayAddress;
         this.mysql = mysql;
         this.tlsCa = tlsCa;
+        this.admin = admin;
+        this.gateway = gateway;
     }
 
-    /** {@code mysqlGatewayPort} is ignored when {@code mysql} is false. */
+    /** Reloads the demo's policy file, as a change of the file or the admin API does. */
+    void reloadPolicy(String trigger) {
+        gateway.reloadPolicy(trigger);
+    }
+
+    /**
+     * {@code mysqlGatewayPort} is ignored when {@code mysql} is false; {@code tls} serves TLS with a throwaway CA;
+     * {@code durability} is the trail's; {@code directory} receives the policy file and its secrets, and is removed
+     * when the demo stops.
+     */
     record Options(
             String host,
             int gatewayPort,
@@ -90,11 +119,17 @@ final class Demo {
             int customers,
             Path auditFile,
             boolean tls,
-            AuditSettings.Durability durability) {
+            AuditSettings.Durability durability,
+            int adminPort,
+            Path directory) {
         Options {
             requireNonNull(host, "host is null");
             requireNonNull(auditFile, "auditFile is null");
             requireNonNull(durability, "durability is null");
+            requireNonNull(directory, "directory is null");
+            if (adminPort < 0 || adminPort > 65535) {
+                throw CommandFailure.usage("custos: --admin-port " + adminPort + " (expected: 0-65535)");
+            }
             if (gatewayPort < 0 || gatewayPort > 65535) {
                 throw CommandFailure.usage("custos: --pg-port " + gatewayPort + " (expected: 0-65535)");
             }
@@ -106,8 +141,16 @@ final class Demo {
             }
         }
 
-        /** With the demo policy's durability, {@code strict}. */
-        Options(String host, int gatewayPort, boolean mysql, int mysqlGatewayPort, int customers, Path auditFile) {
+        /** Without TLS, with the demo policy's durability, {@code strict}. */
+        Options(
+                String host,
+                int gatewayPort,
+                boolean mysql,
+                int mysqlGatewayPort,
+                int customers,
+                Path auditFile,
+                int adminPort,
+                Path directory) {
             this(
                     host,
                     gatewayPort,
@@ -116,7 +159,9 @@ final class Demo {
                     customers,
                     auditFile,
                     false,
-                    AuditSettings.Durability.STRICT);
+                    AuditSettings.Durability.STRICT,
+                    adminPort,
+                    directory);
         }
     }
 
@@ -125,13 +170,13 @@ final class Demo {
      * start, so whoever closes it (the shutdown hook, or the caller on failure) stops them in the right order and
      * removes the databases' files. Progress goes to {@code out}.
      */
-    static Demo start(Options options, Function<Policy, CustosGateway> launcher, Resources resources, PrintWriter out) {
-        Policy demoPolicy =
-                PolicyLoader.parse(readPolicy(), POLICY_SOURCE_NAME, Path.of("").toAbsolutePath());
+    static Demo start(
+            Options options, Function<PolicyHolder, CustosGateway> launcher, Resources resources, PrintWriter out) {
         SampleData data = SampleData.generate(options.customers());
         Optional<DemoTls> tls =
                 options.tls() ? Optional.of(DemoTls.create(options.host(), resources, out)) : Optional.empty();
         ServerTls databaseTls = tls.map(DemoTls::database).orElse(null);
+        BackendTls backendTls = tls.map(DemoTls::backend).orElse(BackendTls.DISABLED);
 
         out.printf("Starting the embedded PostgreSQL server with %d sample customers...%n", options.customers());
         out.flush();
@@ -139,16 +184,17 @@ final class Demo {
         out.printf(
                 "PostgreSQL is ready on %s:%d, database %s%n", database.host(), database.port(), database.database());
         out.flush();
-        List<Backend> backends = new ArrayList<>();
+        DemoDirectory directory = resources.add(DemoDirectory.create(options.directory()));
+        List<PolicyFileText.BackendEntry> backends = new ArrayList<>();
         List<Listener> listeners = new ArrayList<>();
-        backends.add(new Backend(
+        backends.add(new PolicyFileText.BackendEntry(
                 Backend.Protocol.POSTGRESQL,
                 database.host(),
                 database.port(),
                 database.database(),
                 database.gatewayUser(),
-                new SecretSource.Given(database.gatewayPassword()),
-                tls.map(DemoTls::backend).orElse(BackendTls.DISABLED)));
+                directory.writeSecret("postgresql-password", database.gatewayPassword()),
+                backendTls));
         listeners.add(new Listener(Backend.Protocol.POSTGRESQL, options.host(), options.gatewayPort()));
 
         EmbeddedMariaDb mariadb = null;
@@ -158,25 +204,34 @@ final class Demo {
             mariadb = resources.add(EmbeddedMariaDb.start(0, data, databaseTls));
             out.printf("MariaDB is ready on %s:%d, database %s%n", mariadb.host(), mariadb.port(), mariadb.database());
             out.flush();
-            backends.add(new Backend(
+            backends.add(new PolicyFileText.BackendEntry(
                     Backend.Protocol.MYSQL,
                     mariadb.host(),
                     mariadb.port(),
                     mariadb.database(),
                     mariadb.gatewayUser(),
-                    new SecretSource.Given(mariadb.gatewayPassword()),
-                    tls.map(DemoTls::backend).orElse(BackendTls.DISABLED)));
+                    directory.writeSecret("mysql-password", mariadb.gatewayPassword()),
+                    backendTls));
             listeners.add(new Listener(Backend.Protocol.MYSQL, options.host(), options.mysqlGatewayPort()));
         }
 
-        Policy adapted = adapt(demoPolicy, backends, listeners, options.auditFile());
-        Policy policy = withClientTls(
-                adapted,
-                adapted.audit().withDurability(options.durability()),
-                tls.map(DemoTls::gateway).orElse(null));
+        Path auditKey = directory.writeSecret(AUDIT_KEY_SECRET, DEMO_AUDIT_KEY);
+        String token = DemoDirectory.newToken();
+        Path tokenFile = directory.writeSecret("admin-token", token);
+        Path policyFile = directory.write(
+                POLICY_SOURCE_NAME,
+                PolicyFileText.of(
+                        readPolicy(),
+                        backends,
+                        listeners,
+                        new PolicyFileText.AuditEntry(options.auditFile(), auditKey, options.durability()),
+                        tls.map(DemoTls::gateway),
+                        Optional.of(new PolicyFileText.AdminEntry(ADMIN_HOST, options.adminPort(), tokenFile))));
+        PolicyHolder holder = new PolicyHolder(policyFile);
+        Policy policy = holder.current();
         CustosGateway gateway;
         try {
-            gateway = resources.add(launcher.apply(policy));
+            gateway = resources.add(launcher.apply(holder));
         } catch (RuntimeException e) {
             throw new IllegalStateException("Cannot start the gateway: " + e.getMessage(), e);
         }
@@ -189,7 +244,9 @@ final class Demo {
                                 server.database(),
                                 server.superuser(),
                                 server.superuserPassword())));
-        return new Demo(policy, database, gateway.postgresAddress(), mysql, tls.map(DemoTls::ca));
+        Optional<AdminAccess> admin =
+                gateway.adminAddress().map(address -> new AdminAccess(address, token, policyFile));
+        return new Demo(policy, database, gateway.postgresAddress(), mysql, tls.map(DemoTls::ca), admin, gateway);
     }
 
     /** {@code policy} with {@code backend} and {@code listener} as its only ones, auditing to {@code auditFile}. */
@@ -200,7 +257,8 @@ final class Demo {
     /**
      * {@code policy} with {@code backends} and {@code listeners} as its only ones, auditing to {@code auditFile}: the
      * policy's backend and listener of each protocol given are replaced, those of a protocol not given are dropped.
-     * Each listener needs a backend of its protocol.
+     * Each listener needs a backend of its protocol. The trail is sealed with the demo key. The tests' gateways run
+     * the demo policy so, in memory; the demo itself writes its policy file with {@link PolicyFileText}.
      */
     static Policy adapt(Policy policy, List<Backend> backends, List<Listener> listeners, Path auditFile) {
         for (Listener listener : listeners) {
@@ -220,7 +278,8 @@ final class Demo {
                 policy.audit().withFile(auditFile).withKey(new SecretSource.Given(DEMO_AUDIT_KEY)),
                 policy.tls(),
                 policy.limits(),
-                policy.analysis());
+                policy.analysis(),
+                policy.admin());
     }
 
     /** {@code policy} with {@code tls} towards clients ({@code null}: none). */
@@ -241,7 +300,8 @@ final class Demo {
                 audit,
                 tls,
                 policy.limits(),
-                policy.analysis());
+                policy.analysis(),
+                policy.admin());
     }
 
     /** The demo's throwaway CA and the certificates it signed, in a directory removed when the demo stops. */
@@ -304,7 +364,7 @@ final class Demo {
 
     /** What is running and how to connect, for the console. */
     String banner() {
-        return banner(
+        String banner = banner(
                 policy,
                 gatewayAddress,
                 new DirectAccess(
@@ -315,6 +375,38 @@ final class Demo {
                         database.superuserPassword()),
                 mysql,
                 tlsCa);
+        if (admin.isEmpty()) {
+            return banner;
+        }
+        int end = banner.lastIndexOf("\nPress Ctrl-C");
+        return banner.substring(0, end) + adminBanner(admin.get()) + banner.substring(end);
+    }
+
+    /** The admin listener, its token and the policy file the gateway serves and reloads. */
+    record AdminAccess(InetSocketAddress address, String token, Path policyFile) {
+        AdminAccess {
+            requireNonNull(address, "address is null");
+            requireNonNull(token, "token is null");
+            requireNonNull(policyFile, "policyFile is null");
+        }
+    }
+
+    /** The lines for operators and DBAs, shown before the users'. */
+    static String adminBanner(AdminAccess admin) {
+        String url = "http://" + Addresses.clientHost(admin.address()) + ":"
+                + admin.address().getPort();
+        return String.format("%nCustos admin API on %s, token %s%n", url, admin.token())
+                + String.format("    curl -H \"Authorization: Bearer %s\" %s/metrics%n", admin.token(), url)
+                + String.format("    curl -H \"Authorization: Bearer %s\" %s/sessions%n", admin.token(), url)
+                + String.format(
+                        "Policy file %s (removed on exit): edit it and the gateway reloads it;"
+                                + " check it first with%n",
+                        admin.policyFile())
+                + String.format("    java -jar custos.jar policy validate %s%n", admin.policyFile())
+                + String.format(
+                        "    java -jar custos.jar policy explain --config %s --user contractor \"SELECT * FROM customer"
+                                + " LIMIT 1\"%n",
+                        admin.policyFile());
     }
 
     /** A database as reached without the gateway, for the comparison lines of the banner. */
@@ -364,21 +456,27 @@ final class Demo {
                 access.database().host(),
                 access.database().port(),
                 access.database().database())));
-        tlsCa.ifPresent(ca -> banner.append(
-                        String.format(
-                                "  TLS         on both protocols; the gateway's and the databases' certificates are signed by%n"))
+        tlsCa.ifPresent(ca -> banner.append(String.format(
+                        "  TLS         %s; the gateway's and the %s certificates are signed by%n",
+                        mysql.isPresent() ? "on both protocols" : "towards clients and the database",
+                        mysql.isPresent() ? "databases'" : "database's"))
                 .append(String.format("              the throwaway CA %s%n", ca)));
+        Path auditFile = policy.audit().file();
         banner.append(String.format("  policy      %s, version %s%n", POLICY_SOURCE_NAME, policy.version()))
-                .append(String.format("  audit file  %s%n", policy.audit().file()))
+                .append(String.format(
+                        "  audit file  %s (durability %s)%n",
+                        auditFile, policy.audit().durability().policyName()))
                 .append(String.format(
                         "  audit key   %s (a DEMO key; check the trail with: custos audit verify --key-file %s %s*)%n",
-                        keyFile(policy.audit().file()),
-                        keyFile(policy.audit().file()),
-                        policy.audit()
-                                .file()
-                                .toAbsolutePath()
-                                .resolveSibling(stem(policy.audit().file()))))
-                .append(String.format("%nDemo users (password '%s'):%n", DEMO_PASSWORD));
+                        keyFile(auditFile),
+                        keyFile(auditFile),
+                        auditFile.toAbsolutePath().resolveSibling(stem(auditFile))));
+        if (policy.audit().key() instanceof SecretSource.File policyKey
+                && !policyKey.path().equals(keyFile(auditFile))) {
+            banner.append(String.format(
+                    "              the gateway reads the same key from %s, the policy's key_file%n", policyKey.path()));
+        }
+        banner.append(String.format("%nDemo users (password '%s'):%n", DEMO_PASSWORD));
         for (User user : demoUsers(policy)) {
             Role role = policy.role(user);
             banner.append(String.format(

@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
         name = "demo",
         description = {
             "Run the gateway in front of an embedded PostgreSQL and an embedded MariaDB with sample data until Ctrl-C.",
-            "The demo policy applies; the databases and their files are removed on exit."
+            "The demo policy applies, written to a file the gateway reloads when it changes; the databases, their files"
+                    + " and the policy file with its secrets are removed on exit, the audit trail and a copy of its demo"
+                    + " key are kept."
         })
 final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -76,20 +78,35 @@ final class DemoCommand implements Callable<Integer> {
                     + " disk within 200 ms); default: ${DEFAULT-VALUE}.")
     private String durability;
 
-    private AuditSettings.Durability durability() {
-        for (AuditSettings.Durability candidate : AuditSettings.Durability.values()) {
-            if (candidate.policyName().equals(durability)) {
-                return candidate;
-            }
-        }
-        throw CommandFailure.usage("custos: --audit-durability '" + durability + "' (expected: strict or relaxed)");
-    }
+    @Option(
+            names = "--admin-port",
+            defaultValue = "19090",
+            paramLabel = "PORT",
+            description = "Port of the admin API on 127.0.0.1 (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    private int adminPort;
+
+    @Option(
+            names = "--dir",
+            defaultValue = "custos-demo",
+            paramLabel = "PATH",
+            description =
+                    "Where the demo writes its policy file and secrets, removed on exit (default: ./${DEFAULT-VALUE}).")
+    private Path directory;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Demo.Options options = new Demo.Options(
-                host, pgPort, !noMysql, mysqlPort, customers, auditFile.toAbsolutePath(), tls, durability());
+                host,
+                pgPort,
+                !noMysql,
+                mysqlPort,
+                customers,
+                auditFile.toAbsolutePath(),
+                tls,
+                durability(),
+                adminPort,
+                directory.toAbsolutePath());
         Resources resources = new Resources();
         resources.closeOnShutdown();
         Demo demo;
@@ -100,9 +117,19 @@ final class DemoCommand implements Callable<Integer> {
             throw e;
         }
         Demo.writeDemoKey(options.auditFile());
+        HangUpSignal.onSignal(() -> demo.reloadPolicy("SIGHUP"));
         out.print(demo.banner());
         out.flush();
         Termination.awaitSignal();
         return Custos.EXIT_OK;
+    }
+
+    private AuditSettings.Durability durability() {
+        for (AuditSettings.Durability candidate : AuditSettings.Durability.values()) {
+            if (candidate.policyName().equals(durability)) {
+                return candidate;
+            }
+        }
+        throw CommandFailure.usage("custos: --audit-durability '" + durability + "' (expected: strict or relaxed)");
     }
 }

@@ -9,8 +9,8 @@ import picocli.CommandLine.Spec;
 /** {@code custos policy}: tools for the policy file. */
 @Command(
         name = "policy",
-        description = "Check a policy file or hash a password for it.",
-        subcommands = {CheckPolicyCommand.class, HashPasswordCommand.class})
+        description = "Validate a policy file, explain what it does to a statement, or hash a password for it.",
+        subcommands = {ValidatePolicyCommand.class, ExplainPolicyCommand.class, HashPasswordCommand.class})
 final class PolicyCommand implements Runnable {
     @ParentCommand
     private Custos custos;
@@ -20,7 +20,7 @@ final class PolicyCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing command: check or hash-password");
+        throw new ParameterException(spec.commandLine(), "Missing command: validate, explain or hash-password");
     }
 
     Custos custos() {

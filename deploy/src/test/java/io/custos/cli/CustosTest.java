@@ -43,11 +43,13 @@ class CustosTest {
             value = {
                 "''|Missing command",
                 "--nope|Unknown option: '--nope'",
-                "policy|Missing command: check or hash-password",
+                "policy|Missing command: validate, explain or hash-password",
                 "run|Missing required option: '--config=FILE'",
                 "demo --customers many|Invalid value for option '--customers'",
                 "demo --customers 0|--customers 0 (expected: > 0)",
-                "demo --pg-port 70000|--pg-port 70000 (expected: 0-65535)"
+                "demo --pg-port 70000|--pg-port 70000 (expected: 0-65535)",
+                "demo --admin-port 70000|--admin-port 70000 (expected: 0-65535)",
+                "demo --audit-durability fast|--audit-durability 'fast' (expected: strict or relaxed)"
             })
     void usageErrors_exitWithTwo(String arguments, String message) {
         Result result = run("", arguments.isEmpty() ? new String[0] : arguments.split(" "));

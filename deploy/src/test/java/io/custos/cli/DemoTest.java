@@ -7,6 +7,7 @@ import io.custos.cli.demo.EmbeddedMariaDb;
 import io.custos.cli.demo.EmbeddedPostgres;
 import io.custos.policy.AuditSettings;
 import io.custos.policy.Backend;
+import io.custos.policy.BackendTls;
 import io.custos.policy.Classification;
 import io.custos.policy.Listener;
 import io.custos.policy.Policy;
@@ -15,6 +16,7 @@ import io.custos.policy.Role;
 import io.custos.policy.ScramVerifier;
 import io.custos.policy.SecretSource;
 import io.custos.policy.StatementClass;
+import io.custos.policy.TlsSettings;
 import io.custos.policy.User;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,22 +41,30 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DemoTest {
     @Test
-    void start_whenTheGatewayFails_reportsItAndLeavesNothingBehind() throws IOException {
+    void start_whenTheGatewayFails_reportsItAndLeavesNothingBehind(@TempDir Path temporary) throws IOException {
         Set<Path> whileRunning = new HashSet<>();
         AtomicReference<Policy> launched = new AtomicReference<>();
         List<Long> customersSeenByGatewayAccount = new ArrayList<>();
         StringWriter out = new StringWriter();
         Resources resources = new Resources();
-        Demo.Options options = new Demo.Options("127.0.0.1", 25432, false, 0, 50, Path.of("/tmp/demo-audit.jsonl"));
+        Path directory = temporary.resolve("custos-demo");
+        Demo.Options options =
+                new Demo.Options("127.0.0.1", 25432, false, 0, 50, Path.of("/tmp/demo-audit.jsonl"), 0, directory);
+        List<String> passwords = new ArrayList<>();
+        List<String> auditKeys = new ArrayList<>();
 
         assertThatThrownBy(() -> Demo.start(
                         options,
-                        policy -> {
+                        holder -> {
+                            Policy policy = holder.current();
                             launched.set(policy);
                             whileRunning.addAll(databaseDirectories(resources));
+                            passwords.add(policy.backends().get(0).password().read());
+                            auditKeys.add(policy.audit().key().read());
                             customersSeenByGatewayAccount.add(
                                     countCustomersOrMinusOne(policy.backends().get(0)));
                             throw new IllegalStateException("port 25432 is in use");
@@ -70,32 +80,102 @@ class DemoTest {
         assertThat(backend.host()).isEqualTo("127.0.0.1");
         assertThat(backend.database()).isEqualTo("custos_demo");
         assertThat(backend.user()).isEqualTo("custos_gateway");
-        assertThat(backend.password()).isInstanceOf(SecretSource.Given.class);
+        assertThat(backend.password()).isInstanceOf(SecretSource.File.class);
+        assertThat(policy.admin())
+                .hasValueSatisfying(admin -> assertThat(admin.host()).isEqualTo("127.0.0.1"));
         assertThat(customersSeenByGatewayAccount).containsExactly(50L);
         assertThat(policy.listeners()).containsExactly(new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 25432));
         assertThat(policy.audit().file()).isEqualTo(Path.of("/tmp/demo-audit.jsonl"));
+        assertThat(policy.audit().key()).isEqualTo(new SecretSource.File(directory.resolve(Demo.AUDIT_KEY_SECRET)));
+        assertThat(auditKeys).containsExactly(Demo.DEMO_AUDIT_KEY);
+        assertThat(policy.audit().durability()).isEqualTo(AuditSettings.Durability.STRICT);
+        assertThat(policy.clientTls()).isEmpty();
+        assertThat(backend.tls().enabled()).isFalse();
         assertThat(out.toString()).contains("PostgreSQL is ready on 127.0.0.1:" + backend.port());
-        assertThatThrownBy(() -> countCustomers(backend)).isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> countCustomers(backend, passwords.get(0))).isInstanceOf(SQLException.class);
+        assertThat(directory).doesNotExist();
         assertThatOwnDirectoriesRemoved(whileRunning, 1);
     }
 
     @Test
-    void start_withMySql_adaptsBothBackendsAndLeavesNothingBehindOnFailure() throws IOException {
+    void start_withTls_writesTheTlsSectionsAndTheDurabilityIntoThePolicyFile(@TempDir Path temporary)
+            throws IOException {
+        Set<Path> whileRunning = new HashSet<>();
+        AtomicReference<Policy> launched = new AtomicReference<>();
+        List<Path> certificateFiles = new ArrayList<>();
+        List<String> policyTexts = new ArrayList<>();
+        StringWriter out = new StringWriter();
+        Resources resources = new Resources();
+        Path directory = temporary.resolve("custos-demo");
+        Demo.Options options = new Demo.Options(
+                "127.0.0.1",
+                25432,
+                false,
+                0,
+                20,
+                Path.of("/tmp/demo-audit.jsonl"),
+                true,
+                AuditSettings.Durability.RELAXED,
+                0,
+                directory);
+
+        assertThatThrownBy(() -> Demo.start(
+                        options,
+                        holder -> {
+                            Policy policy = holder.current();
+                            launched.set(policy);
+                            whileRunning.addAll(databaseDirectories(resources));
+                            policyTexts.add(readUnchecked(holder.file()));
+                            TlsSettings tls = policy.clientTls().orElseThrow();
+                            certificateFiles.add(tls.certificate());
+                            certificateFiles.add(tls.key());
+                            certificateFiles.add(
+                                    policy.backends().get(0).tls().caFile().orElseThrow());
+                            throw new IllegalStateException("port 25432 is in use");
+                        },
+                        resources,
+                        new PrintWriter(out, true)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("Cannot start the gateway: port 25432 is in use");
+        resources.close();
+
+        Policy policy = launched.get();
+        Backend backend = policy.backends().get(0);
+        assertThat(backend.tls().mode()).isEqualTo(BackendTls.Mode.VERIFY_FULL);
+        assertThat(policy.audit().durability()).isEqualTo(AuditSettings.Durability.RELAXED);
+        assertThat(policyTexts)
+                .singleElement()
+                .asString()
+                .contains("\ntls:\n  certificate: ", "    tls:\n      mode: verify-full\n      ca: ")
+                .contains("  durability: relaxed\n", "  key_file: ");
+        assertThat(certificateFiles).hasSize(3).noneMatch(Files::exists);
+        assertThat(out.toString()).contains("Generating a throwaway CA");
+        assertThat(directory).doesNotExist();
+        assertThatOwnDirectoriesRemoved(whileRunning, 1);
+    }
+
+    @Test
+    void start_withMySql_adaptsBothBackendsAndLeavesNothingBehindOnFailure(@TempDir Path temporary) throws IOException {
         Set<Path> whileRunning = new HashSet<>();
         AtomicReference<Policy> launched = new AtomicReference<>();
         List<Long> customersSeenByGatewayAccount = new ArrayList<>();
         StringWriter out = new StringWriter();
         Resources resources = new Resources();
-        Demo.Options options = new Demo.Options("127.0.0.1", 25432, true, 23306, 30, Path.of("/tmp/demo-audit.jsonl"));
+        Path directory = temporary.resolve("custos-demo");
+        Demo.Options options =
+                new Demo.Options("127.0.0.1", 25432, true, 23306, 30, Path.of("/tmp/demo-audit.jsonl"), 0, directory);
+        List<String> passwords = new ArrayList<>();
 
         assertThatThrownBy(() -> Demo.start(
                         options,
-                        policy -> {
+                        holder -> {
+                            Policy policy = holder.current();
                             launched.set(policy);
                             whileRunning.addAll(databaseDirectories(resources));
-                            policy.backends()
-                                    .forEach(backend ->
-                                            customersSeenByGatewayAccount.add(countCustomersOrMinusOne(backend)));
+                            policy.backends().forEach(backend -> {
+                                passwords.add(backend.password().read());
+                                customersSeenByGatewayAccount.add(countCustomersOrMinusOne(backend));
+                            });
                             throw new IllegalStateException("port 23306 is in use");
                         },
                         resources,
@@ -109,7 +189,7 @@ class DemoTest {
         assertThat(mysql.host()).isEqualTo("127.0.0.1");
         assertThat(mysql.database()).isEqualTo("custos_demo");
         assertThat(mysql.user()).isEqualTo("custos_gateway");
-        assertThat(mysql.password()).isInstanceOf(SecretSource.Given.class);
+        assertThat(mysql.password()).isInstanceOf(SecretSource.File.class);
         assertThat(policy.backend(Backend.Protocol.POSTGRESQL)).isPresent();
         assertThat(customersSeenByGatewayAccount).containsExactly(30L, 30L);
         assertThat(policy.listeners())
@@ -117,16 +197,18 @@ class DemoTest {
                         new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 25432),
                         new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 23306));
         assertThat(out.toString()).contains("MariaDB is ready on 127.0.0.1:" + mysql.port());
-        assertThatThrownBy(() -> countCustomers(mysql)).isInstanceOf(SQLException.class);
+        assertThatThrownBy(() -> countCustomers(mysql, passwords.get(1))).isInstanceOf(SQLException.class);
+        assertThat(directory).doesNotExist();
         assertThatOwnDirectoriesRemoved(whileRunning, 2);
     }
 
     @Test
     void options_mysqlPortOutOfRange_isAUsageError() {
-        assertThatThrownBy(() -> new Demo.Options("127.0.0.1", 15432, true, 70000, 10, Path.of("a.jsonl")))
+        assertThatThrownBy(() ->
+                        new Demo.Options("127.0.0.1", 15432, true, 70000, 10, Path.of("a.jsonl"), 0, Path.of("d")))
                 .isInstanceOf(CommandFailure.class)
                 .hasMessage("custos: --mysql-port 70000 (expected: 0-65535)");
-        assertThat(new Demo.Options("127.0.0.1", 15432, false, 70000, 10, Path.of("a.jsonl")).mysql())
+        assertThat(new Demo.Options("127.0.0.1", 15432, false, 70000, 10, Path.of("a.jsonl"), 0, Path.of("d")).mysql())
                 .isFalse();
     }
 
@@ -191,8 +273,40 @@ class DemoTest {
                 .contains("PGPASSWORD=custos-demo psql \"host=127.0.0.1 port=15432 dbname=custos_demo user=staff\"")
                 .contains("jdbc:postgresql://127.0.0.1:15432/custos_demo?user=it_admin&password=custos-demo")
                 .contains("PGPASSWORD=Xyz123 psql \"host=127.0.0.1 port=40001 dbname=custos_demo user=postgres\"")
-                .doesNotContain("its own password");
+                .doesNotContain("its own password", "the gateway reads the same key", "TLS ");
         assertThat(banner.indexOf("it_admin")).isLessThan(banner.indexOf("clerk"));
+    }
+
+    @Test
+    void banner_namesTheDurabilityAndWhereTheDemoKeyIs() throws IOException {
+        Path directory = Path.of("/srv/custos-demo");
+        String text = PolicyFileText.of(
+                demoPolicyText(),
+                List.of(new PolicyFileText.BackendEntry(
+                        Backend.Protocol.POSTGRESQL,
+                        "127.0.0.1",
+                        40001,
+                        "custos_demo",
+                        "custos_gateway",
+                        directory.resolve("postgresql-password"))),
+                List.of(new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 15432)),
+                new PolicyFileText.AuditEntry(
+                        Path.of("/w/custos-audit.jsonl"),
+                        directory.resolve(Demo.AUDIT_KEY_SECRET),
+                        AuditSettings.Durability.RELAXED),
+                Optional.empty(),
+                Optional.empty());
+        Policy policy = PolicyLoader.parse(text, Demo.POLICY_SOURCE_NAME, directory);
+        Demo.DirectAccess database = new Demo.DirectAccess("127.0.0.1", 40001, "custos_demo", "postgres", "Xyz123");
+
+        String banner = Demo.banner(policy, new InetSocketAddress("127.0.0.1", 15432), database);
+
+        assertThat(banner)
+                .contains("  audit file  /w/custos-audit.jsonl (durability relaxed)\n")
+                .contains(
+                        "  audit key   /w/custos-demo-audit.key (a DEMO key; check the trail with: custos audit verify"
+                                + " --key-file /w/custos-demo-audit.key /w/custos-audit*)\n")
+                .contains("the gateway reads the same key from /srv/custos-demo/audit-key, the policy's key_file\n");
     }
 
     @Test
@@ -230,6 +344,8 @@ class DemoTest {
                 policy, new InetSocketAddress("127.0.0.1", 15432), postgres, Optional.of(mysql), Optional.of(ca));
 
         assertThat(banner)
+                .contains(
+                        "  TLS         on both protocols; the gateway's and the databases' certificates are signed by\n")
                 .contains("the throwaway CA /tmp/custos-demo-tls-1/ca.crt")
                 .contains("PGPASSWORD=custos-demo psql \"host=127.0.0.1 port=15432 dbname=custos_demo user=staff"
                         + " sslmode=verify-full sslrootcert=/tmp/custos-demo-tls-1/ca.crt\"")
@@ -256,6 +372,22 @@ class DemoTest {
                 .contains("    mysql -h 127.0.0.1 -P 40002 -u root -pAbc789 custos_demo\n")
                 .contains("PGPASSWORD=custos-demo psql \"host=127.0.0.1 port=15432 dbname=custos_demo user=staff\"")
                 .doesNotContain("-u staff", "jdbc:mariadb:");
+    }
+
+    @Test
+    void adminBanner_showsTheAdminApiWithItsTokenAndThePolicyCommands() {
+        Demo.AdminAccess admin = new Demo.AdminAccess(
+                new InetSocketAddress("127.0.0.1", 19090),
+                "0123456789abcdef01234567",
+                Path.of("/w/custos-demo/p.yaml"));
+
+        String banner = Demo.adminBanner(admin);
+
+        assertThat(banner)
+                .contains("Custos admin API on http://127.0.0.1:19090, token 0123456789abcdef01234567")
+                .contains("curl -H \"Authorization: Bearer 0123456789abcdef01234567\" http://127.0.0.1:19090/metrics")
+                .contains("policy validate /w/custos-demo/p.yaml")
+                .contains("policy explain --config /w/custos-demo/p.yaml --user contractor");
     }
 
     @Test
@@ -376,11 +508,22 @@ class DemoTest {
         }
     }
 
+    private static String readUnchecked(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static long countCustomers(Backend backend) throws SQLException {
+        return countCustomers(backend, backend.password().read());
+    }
+
+    private static long countCustomers(Backend backend, String password) throws SQLException {
         String scheme = backend.protocol() == Backend.Protocol.MYSQL ? "mariadb" : "postgresql";
         String url = "jdbc:" + scheme + "://" + backend.host() + ":" + backend.port() + "/" + backend.database();
-        try (Connection connection = DriverManager.getConnection(
-                        url, backend.user(), backend.password().read());
+        try (Connection connection = DriverManager.getConnection(url, backend.user(), password);
                 Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery("SELECT count(*) FROM customer")) {
             result.next();

@@ -17,7 +17,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -95,7 +98,8 @@ class RunCommandEndToEndTest {
         builder.environment().put("CUSTOS_AUDIT_KEY", "run-command-test-audit-key-0123456789");
         Process process = builder.start();
         try {
-            Map<String, Integer> ports = awaitPorts(process);
+            Output output = new Output(process);
+            Map<String, Integer> ports = awaitPorts(output);
 
             String real = database.data().customer(1).mobile();
             String masked = real.substring(0, 3) + "****" + real.substring(7);
@@ -103,6 +107,13 @@ class RunCommandEndToEndTest {
                     .isEqualTo(masked);
             assertThat(mobileOfCustomer1("jdbc:mariadb://127.0.0.1:" + ports.get("MySQL") + "/custos_demo"))
                     .isEqualTo(masked);
+
+            new ProcessBuilder("kill", "-HUP", Long.toString(process.pid()))
+                    .inheritIO()
+                    .start()
+                    .waitFor();
+            assertThat(output.await(line -> line.contains("reloaded on SIGHUP")))
+                    .isTrue();
 
             process.destroy();
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -123,21 +134,58 @@ class RunCommandEndToEndTest {
     }
 
     /** The listeners' ports by protocol, read from what the command prints up to its policy line. */
-    private static Map<String, Integer> awaitPorts(Process process) throws IOException {
-        BufferedReader reader =
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
+    private static Map<String, Integer> awaitPorts(Output output) throws InterruptedException {
         Map<String, Integer> ports = new HashMap<>();
-        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-            seen.append(line).append('\n');
+        boolean served = output.await(line -> {
             Matcher matcher = SERVING.matcher(line);
             if (matcher.find()) {
                 ports.put(matcher.group(1), Integer.parseInt(matcher.group(2)));
             }
-            if (line.startsWith("Policy ") && ports.size() == 2) {
-                return ports;
-            }
+            return line.startsWith("Policy ") && ports.size() == 2;
+        });
+        assertThat(served)
+                .as("custos run serving both protocols:%n%s", output.seen())
+                .isTrue();
+        return ports;
+    }
+
+    /** What the process prints, line by line, read on a thread of its own so that a test can wait with a deadline. */
+    private static final class Output {
+        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        private final StringBuffer seen = new StringBuffer();
+
+        Output(Process process) {
+            Thread reader = new Thread(
+                    () -> {
+                        try (BufferedReader in = new BufferedReader(
+                                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                                seen.append(line).append('\n');
+                                lines.add(line);
+                            }
+                        } catch (IOException e) {
+                            // The process ended.
+                        }
+                    },
+                    "custos-run-output");
+            reader.setDaemon(true);
+            reader.start();
         }
-        throw new AssertionError("custos run ended without serving both protocols:\n" + seen);
+
+        /** Whether a line matching {@code condition} comes within 90 s. */
+        boolean await(Predicate<String> condition) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (System.nanoTime() < deadline) {
+                String line = lines.poll(100, TimeUnit.MILLISECONDS);
+                if (line != null && condition.test(line)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        String seen() {
+            return seen.toString();
+        }
     }
 }

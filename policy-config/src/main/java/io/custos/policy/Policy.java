@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * One loaded, validated policy. Immutable; a reload builds a new one. {@code version} identifies it in every audit
- * record (a digest of the file's bytes). {@code tls} is {@code null} when the listeners serve no TLS.
+ * record (a digest of the file's bytes). {@code tls} is {@code null} when the listeners serve no TLS;
+ * {@code admin} is empty when there is no admin listener.
  */
 public record Policy(
         String version,
@@ -21,7 +22,8 @@ public record Policy(
         AuditSettings audit,
         TlsSettings tls,
         Limits limits,
-        AnalysisSettings analysis) {
+        AnalysisSettings analysis,
+        Optional<AdminSettings> admin) {
     public Policy {
         requireNonNull(version, "version is null");
         levels = List.copyOf(levels);
@@ -33,9 +35,13 @@ public record Policy(
         requireNonNull(audit, "audit is null");
         requireNonNull(limits, "limits is null");
         requireNonNull(analysis, "analysis is null");
+        requireNonNull(admin, "admin is null");
     }
 
-    /** A policy without TLS towards clients, with the default limits and analysis settings. */
+    /**
+     * A policy without TLS towards clients, with the default limits and analysis settings and without an admin
+     * listener.
+     */
     public Policy(
             String version,
             List<Level> levels,
@@ -48,7 +54,7 @@ public record Policy(
         this(version, levels, roles, users, backends, listeners, classification, audit, null, Limits.DEFAULTS);
     }
 
-    /** A policy with the default analysis settings. */
+    /** A policy with the default analysis settings and without an admin listener. */
     public Policy(
             String version,
             List<Level> levels,
@@ -71,7 +77,8 @@ public record Policy(
                 audit,
                 tls,
                 limits,
-                AnalysisSettings.DEFAULT);
+                AnalysisSettings.DEFAULT,
+                Optional.empty());
     }
 
     /** TLS towards clients, when the policy has a {@code tls} section. */

@@ -2,6 +2,8 @@ package io.custos.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -39,6 +41,20 @@ public final class PolicyHolder {
 
     public Policy current() {
         return current.get();
+    }
+
+    /**
+     * Whether the file's bytes differ from those of the policy in force: a watcher sees events for files written
+     * without a change, for other files of the directory and for the symbolic-link swaps of mounted volumes, and
+     * reloads only when this says so. A file that cannot be read counts as changed, so the reload reports why.
+     */
+    public boolean fileChanged() {
+        try {
+            return !PolicyLoader.version(Files.readAllBytes(file))
+                    .equals(current.get().version());
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /**

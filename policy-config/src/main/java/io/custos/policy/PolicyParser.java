@@ -41,6 +41,7 @@ final class PolicyParser {
             "backends",
             "listeners",
             "audit",
+            "admin",
             "classification",
             "tls",
             "limits",
@@ -73,6 +74,7 @@ final class PolicyParser {
             "max_set_operations",
             "cache_entries",
             "catalog_refresh_seconds");
+    static final List<String> ADMIN_KEYS = List.of("host", "port", "token_env", "token_file");
     static final List<String> TABLE_KEYS = List.of("schema", "table", "columns");
     static final List<String> COLUMN_KEYS = List.of("level", "mask", "filter");
     static final List<String> MASK_TYPES = List.of("full", "partial", "email", "hash", "null");
@@ -125,6 +127,8 @@ final class PolicyParser {
                 .map(this::listeners)
                 .orElse(List.of());
         Optional<AuditSettings> audit = policy.required("audit").flatMap(this::audit);
+        Optional<AdminSettings> admin =
+                policy.optional("admin").filter(node -> !Nodes.isNull(node)).flatMap(this::admin);
         List<ColumnRule> rules = policy.optional("classification")
                 .filter(node -> !Nodes.isNull(node))
                 .map(this::classification)
@@ -157,7 +161,8 @@ final class PolicyParser {
                 audit.get(),
                 tls.orElse(null),
                 limits,
-                analysis));
+                analysis,
+                admin));
     }
 
     private Optional<TlsSettings> tls(Node node) {
@@ -542,6 +547,10 @@ final class PolicyParser {
         return secret(reader, subject, "password_env", "password_file", "");
     }
 
+    private Optional<SecretSource> secret(MappingReader reader, String subject, String environmentKey, String fileKey) {
+        return secret(reader, subject, environmentKey, fileKey, "");
+    }
+
     /** Exactly one of {@code environmentKey} and {@code fileKey}; a file is resolved against the policy's directory. */
     private Optional<SecretSource> secret(
             MappingReader reader, String subject, String environmentKey, String fileKey, String hint) {
@@ -760,6 +769,24 @@ final class PolicyParser {
             return Optional.empty();
         }
         return value;
+    }
+
+    private Optional<AdminSettings> admin(Node node) {
+        String subject = "'admin'";
+        Optional<MappingReader> found = MappingReader.read(node, subject, ADMIN_KEYS, problems);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        MappingReader reader = found.get();
+
+        Optional<String> host =
+                reader.has("host") ? reader.optionalName("host") : Optional.of(AdminSettings.DEFAULT_HOST);
+        Optional<Integer> port = reader.requiredInteger("port").filter(value -> checkPort(value, 0, reader, subject));
+        Optional<SecretSource> token = secret(reader, subject, "token_env", "token_file");
+        if (host.isEmpty() || port.isEmpty() || token.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new AdminSettings(host.get(), port.get(), token.get()));
     }
 
     private List<ColumnRule> classification(Node node) {

@@ -45,6 +45,50 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void parse_adminSection_defaultsToLoopback() {
+        Policy withoutAdmin = PolicyLoader.parse(MINIMAL, SOURCE, BASE);
+        Policy policy = PolicyLoader.parse(MINIMAL + "admin: {port: 9187, token_file: admin-token}\n", SOURCE, BASE);
+
+        assertThat(withoutAdmin.admin()).isEmpty();
+        assertThat(policy.admin())
+                .hasValue(new AdminSettings("127.0.0.1", 9187, new SecretSource.File(BASE.resolve("admin-token"))));
+    }
+
+    @Test
+    void parse_adminSectionWithHostAndEnvironmentToken() {
+        Policy policy = PolicyLoader.parse(
+                MINIMAL + "admin: {host: 0.0.0.0, port: 0, token_env: CUSTOS_ADMIN_TOKEN}\n", SOURCE, BASE);
+
+        assertThat(policy.admin())
+                .hasValue(new AdminSettings("0.0.0.0", 0, new SecretSource.Environment("CUSTOS_ADMIN_TOKEN")));
+    }
+
+    @ParameterizedTest
+    @MethodSource
+    void parse_badAdminSection_reportsEveryProblem(String section, List<String> expected) {
+        assertThatThrownBy(() -> PolicyLoader.parse(MINIMAL + section + "\n", SOURCE, BASE))
+                .isInstanceOfSatisfying(PolicyException.class, e -> assertThat(e.problems())
+                        .extracting(Problem::format)
+                        .containsExactlyElementsOf(expected));
+    }
+
+    static Stream<Arguments> parse_badAdminSection_reportsEveryProblem() {
+        return Stream.of(
+                arguments(
+                        "admin: {port: 70000, token_env: T, token_file: t}",
+                        List.of(
+                                "test.yaml:8:8: 'admin' needs exactly one of 'token_env' or 'token_file', found both",
+                                "test.yaml:8:15: port 70000 of 'admin' is out of range (expected: 0..65535)")),
+                arguments(
+                        "admin: {host: localhost, tokn: x}",
+                        List.of(
+                                "test.yaml:8:8: missing key 'port' in 'admin'",
+                                "test.yaml:8:8: 'admin' needs exactly one of 'token_env' or 'token_file', found neither",
+                                "test.yaml:8:26: unknown key 'tokn' in 'admin' (allowed: host, port, token_env,"
+                                        + " token_file)")));
+    }
+
+    @Test
     void parse_minimalPolicy() {
         Policy policy = PolicyLoader.parse(MINIMAL, SOURCE, BASE);
 
@@ -125,7 +169,7 @@ class PolicyLoaderTest {
                         "listeners",
                         "listener: {postgresql: {host: localhost, port: 15432}}",
                         "5:1: unknown key 'listener' in the policy (allowed: levels, roles, users, backends, listeners,"
-                                + " audit, classification, tls, limits, analysis)"),
+                                + " audit, admin, classification, tls, limits, analysis)"),
                 arguments("levels", "# no levels", "2:1: missing key 'levels' in the policy"),
                 arguments(
                         "levels",

@@ -1,16 +1,23 @@
 package io.custos.proxy;
 
+import io.custos.policy.AdminSettings;
 import io.custos.policy.AuditSettings;
 import io.custos.policy.Backend;
 import io.custos.policy.Limits;
 import io.custos.policy.Listener;
 import io.custos.policy.Policy;
+import io.custos.policy.PolicyHolder;
+import io.custos.policy.PolicyWatcher;
+import io.custos.proxy.admin.AdminServer;
+import io.custos.proxy.admin.PolicyReload;
 import io.custos.proxy.audit.AuditLog;
 import io.custos.proxy.audit.FileAuditLog;
 import io.custos.proxy.catalog.CatalogCache;
 import io.custos.proxy.catalog.CatalogLoader;
 import io.custos.proxy.limits.ConnectionLimiter;
 import io.custos.proxy.limits.LoginLockout;
+import io.custos.proxy.metrics.GatewayMetrics;
+import io.custos.proxy.metrics.MeteredAuditLog;
 import io.custos.proxy.mysql.MySqlServer;
 import io.custos.proxy.postgres.PostgresServer;
 import io.custos.proxy.session.SessionRegistry;
@@ -21,12 +28,15 @@ import io.custos.rewrite.analysis.QueryMasker;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -36,11 +46,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running gateway: one listener per protocol the policy names with its backend, in front of that backend.
+ * A running gateway: one listener per protocol the policy names with its backend, in front of that backend, and the
+ * admin listener when the policy names one.
  *
  * <p>Start order: audit trail (nothing may run unaudited), then per protocol its catalog (the gate needs it) and its
- * listener, after one analysis warm-up (the first Calcite statement costs about a second). The protocols share the
- * audit trail, the session ids and the event loops; each has its own catalog and gate. Close runs the other way round.
+ * listener, after one analysis warm-up (the first Calcite statement costs about a second), then the admin listener
+ * and the policy file watcher. The protocols share the audit trail, the session ids, the event loops and the policy in
+ * force; each has its own catalog and gate. Close runs the other way round.
  */
 public final class CustosGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CustosGateway.class);
@@ -49,12 +61,25 @@ public final class CustosGateway implements AutoCloseable {
     private final EventLoopGroup workers;
     private final AuditLog audit;
     private final List<Frontend> frontends;
+    private final GatewayControl control;
+    private final Optional<AdminServer> admin;
+    private final Optional<PolicyWatcher> watcher;
 
-    private CustosGateway(EventLoopGroup acceptors, EventLoopGroup workers, AuditLog audit, List<Frontend> frontends) {
+    private CustosGateway(
+            EventLoopGroup acceptors,
+            EventLoopGroup workers,
+            AuditLog audit,
+            List<Frontend> frontends,
+            GatewayControl control,
+            Optional<AdminServer> admin,
+            Optional<PolicyWatcher> watcher) {
         this.acceptors = acceptors;
         this.workers = workers;
         this.audit = audit;
         this.frontends = List.copyOf(frontends);
+        this.control = control;
+        this.admin = admin;
+        this.watcher = watcher;
     }
 
     /** One protocol's listener with the catalog of its backend and its gate. */
@@ -72,10 +97,10 @@ public final class CustosGateway implements AutoCloseable {
 
     /**
      * Binds the listeners the policy names (port 0 picks a free port) and starts serving. Throws if a listener cannot
-     * bind or a backend's catalog cannot be read.
+     * bind or a backend's catalog cannot be read. Without a policy file there is nothing to reload.
      */
     public static CustosGateway start(Policy policy) {
-        return start(policy, FileAuditLog::new);
+        return start(new GatewayPolicy(policy, Optional.empty()), FileAuditLog::new);
     }
 
     /**
@@ -83,6 +108,19 @@ public final class CustosGateway implements AutoCloseable {
      * tests that make the trail's writes fail.
      */
     public static CustosGateway start(Policy policy, Function<AuditSettings, AuditLog> auditLogs) {
+        return start(new GatewayPolicy(policy, Optional.empty()), auditLogs);
+    }
+
+    /**
+     * Starts serving the policy {@code holder} holds, and reloads it from its file when the file changes or
+     * {@link #reloadPolicy} is called.
+     */
+    public static CustosGateway start(PolicyHolder holder) {
+        return start(new GatewayPolicy(holder.current(), Optional.of(holder)), FileAuditLog::new);
+    }
+
+    private static CustosGateway start(GatewayPolicy gatewayPolicy, Function<AuditSettings, AuditLog> auditLogs) {
+        Policy policy = gatewayPolicy.started();
         List<Backend.Protocol> protocols = new ArrayList<>();
         for (Backend.Protocol protocol : Backend.Protocol.values()) {
             if (policy.backend(protocol).isPresent()
@@ -97,15 +135,22 @@ public final class CustosGateway implements AutoCloseable {
         byte[] serverSecret = new byte[32];
         random.nextBytes(serverSecret);
         SessionRegistry sessions = new SessionRegistry(random);
-        Supplier<Policy> policySupplier = () -> policy;
+        GatewayMetrics metrics = new GatewayMetrics();
 
-        GatewayGuards guards = guards(policy, policySupplier);
-        AuditLog audit = auditLogs.apply(policy.audit());
+        GatewayGuards guards = guards(policy, gatewayPolicy);
+        AuditLog trail = auditLogs.apply(policy.audit());
+        AuditLog audit = new MeteredAuditLog(trail, metrics);
+        metrics.watch(trail::status, trail::healthy);
+        metrics.watch(
+                sessions, protocols.stream().map(CustosGateway::protocolName).toList());
+        metrics.watchPolicy(() -> gatewayPolicy.get().version());
         EventLoopGroup acceptors = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         List<Frontend> frontends = new ArrayList<>();
+        Optional<AdminServer> admin = Optional.empty();
         try {
             QueryMasker.warmUp();
+            Map<String, CatalogCache> catalogs = new LinkedHashMap<>();
             for (Backend.Protocol protocol : protocols) {
                 Backend backend = policy.backend(protocol).orElseThrow();
                 Listener listener = policy.listener(protocol).orElseThrow();
@@ -122,9 +167,11 @@ public final class CustosGateway implements AutoCloseable {
                         new QueryMasker(catalog::current),
                         catalog::current,
                         catalog::refreshForUnknownName,
-                        () -> policySupplier.get().analysis());
+                        () -> gatewayPolicy.get().analysis());
+                metrics.watch(protocolName(protocol), gate);
+                catalogs.put(protocolName(protocol), catalog);
                 GatewayContext context = new GatewayContext(
-                        policySupplier,
+                        gatewayPolicy,
                         gate,
                         audit,
                         catalog::current,
@@ -132,7 +179,8 @@ public final class CustosGateway implements AutoCloseable {
                         sessions,
                         random,
                         serverSecret,
-                        guards);
+                        guards,
+                        metrics);
                 frontends.add(bind(protocol, context, listener, acceptors, workers, catalog, gate));
                 log.info(
                         "{} listener on {}:{} ({}), backend {}:{}/{} ({}), policy version {}",
@@ -148,12 +196,18 @@ public final class CustosGateway implements AutoCloseable {
                         backend.tls().enabled() ? "TLS " + backend.tls().mode().policyName() : "no TLS",
                         policy.version());
             }
-            return new CustosGateway(acceptors, workers, audit, frontends);
+            GatewayControl control = new GatewayControl(gatewayPolicy, sessions, audit, metrics, catalogs);
+            admin = policy.admin().map(settings -> startAdmin(settings, metrics, control));
+            Optional<PolicyWatcher> watcher =
+                    gatewayPolicy.fileWatched() ? watch(gatewayPolicy, control) : Optional.empty();
+            return new CustosGateway(acceptors, workers, audit, frontends, control, admin, watcher);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            admin.ifPresent(AdminServer::close);
             shutdown(acceptors, workers, frontends, audit);
             throw new IllegalStateException("interrupted while starting", e);
         } catch (RuntimeException e) {
+            admin.ifPresent(AdminServer::close);
             shutdown(acceptors, workers, frontends, audit);
             throw e;
         }
@@ -172,6 +226,43 @@ public final class CustosGateway implements AutoCloseable {
         return new GatewayGuards(
                 clientTls, backendTls, limits, new ConnectionLimiter(limits), new LoginLockout(() -> limits.get()
                         .lockout()));
+    }
+
+    private static AdminServer startAdmin(AdminSettings settings, GatewayMetrics metrics, GatewayControl control) {
+        String token;
+        try {
+            token = settings.token().read();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("cannot read the admin token: " + e.getMessage(), e);
+        }
+        try {
+            AdminServer server =
+                    AdminServer.start(settings.host(), settings.port(), token, metrics.registry(), control);
+            log.info(
+                    "Admin listener on {}:{}", settings.host(), server.address().getPort());
+            return server;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(
+                    "admin token from " + settings.token().describe() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalStateException(
+                    "cannot listen on " + settings.host() + ":" + settings.port() + " for the admin API: "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** The watcher is a convenience: without it, SIGHUP and the admin API still reload. */
+    private static Optional<PolicyWatcher> watch(GatewayPolicy policy, GatewayControl control) {
+        try {
+            return Optional.of(PolicyWatcher.start(
+                    policy.file().orElseThrow(), PolicyWatcher.DEFAULT_SETTLE_TIME, control::reloadIfChanged));
+        } catch (IOException e) {
+            log.warn(
+                    "Cannot watch the policy file for changes ({}); reload it with SIGHUP or the admin API",
+                    e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private static Frontend bind(
@@ -201,6 +292,11 @@ public final class CustosGateway implements AutoCloseable {
         }
     }
 
+    /** The name audit records and metrics give the protocol: {@code postgresql}, {@code mysql}. */
+    private static String protocolName(Backend.Protocol protocol) {
+        return protocol.name().toLowerCase(Locale.ROOT);
+    }
+
     /** The address the PostgreSQL listener is bound to; throws when the policy names no PostgreSQL listener. */
     public InetSocketAddress postgresAddress() {
         return address(Backend.Protocol.POSTGRESQL)
@@ -227,10 +323,27 @@ public final class CustosGateway implements AutoCloseable {
                 .findFirst();
     }
 
+    /** The address the admin listener is bound to, when the policy names one. */
+    public Optional<InetSocketAddress> adminAddress() {
+        return admin.map(AdminServer::address);
+    }
+
+    /**
+     * Reloads the policy file: a valid policy is in force for every session from its next statement on, an invalid
+     * one is rejected and logged with its problems. {@code trigger} names what asked for it, for the log and the audit
+     * trail.
+     */
+    public PolicyReload reloadPolicy(String trigger) {
+        return control.reloadPolicy(trigger);
+    }
+
     /** Stops accepting, closes every session and backend connection, flushes the audit trail. */
     @Override
     public void close() {
         log.info("stopping");
+        watcher.ifPresent(PolicyWatcher::close);
+        admin.ifPresent(AdminServer::close);
+        control.close();
         shutdown(acceptors, workers, frontends, audit);
     }
 

@@ -21,6 +21,8 @@ public enum ErrorCode {
     IDLE_IN_TRANSACTION_TIMEOUT(Category.RESOURCE_EXHAUSTED, "25P03", 4031),
     BACKEND_UNAVAILABLE(Category.BACKEND_ERROR, "08006", 2013),
     AUDIT_UNAVAILABLE(Category.RESOURCE_EXHAUSTED, "58030", 1030),
+    /** PostgreSQL's admin_shutdown, as after pg_terminate_backend; MariaDB's ER_CONNECTION_KILLED. */
+    TERMINATED_BY_ADMINISTRATOR(Category.POLICY_REFUSAL, "57P01", 1927),
     INTERNAL(Category.INTERNAL, "XX000", 1105);
 
     private final Category category;

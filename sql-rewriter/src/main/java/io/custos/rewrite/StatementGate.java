@@ -258,6 +258,16 @@ public final class StatementGate {
                 .build();
     }
 
+    /** Verdicts found in the cache since the gate was built. */
+    public long cacheHits() {
+        return cache.stats().hitCount();
+    }
+
+    /** Statements analysed because their verdict was not in the cache. */
+    public long cacheMisses() {
+        return cache.stats().missCount();
+    }
+
     /**
      * The analysis cache's counts since start: hits, misses (statements decided afresh), evictions, and the entries
      * it holds now. Safe to call from any thread, for metrics.

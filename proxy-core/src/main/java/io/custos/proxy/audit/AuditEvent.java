@@ -15,7 +15,9 @@ public enum AuditEvent {
     /** A statement was allowed, rewritten, refused or failed. */
     STATEMENT,
     /** The connection ended. */
-    DISCONNECT;
+    DISCONNECT,
+    /** An operator acted through the admin API: ended a session, disabled or enabled a user, reloaded the policy. */
+    ADMIN;
 
     /** The name written to the audit trail, for example {@code auth_ok}. */
     public String auditName() {

@@ -181,6 +181,11 @@ public final class CatalogCache implements Supplier<Catalog>, AutoCloseable {
                 Long.toHexString(previous.version()));
     }
 
+    /** Whether the backend answers now, through the catalog's pool; blocks up to the pool's connection timeout. */
+    public boolean backendAnswers() {
+        return loader.answers();
+    }
+
     /**
      * Invalidates the snapshot after DDL: the next reader reloads it first. Also asks for a reload soon on the refresh
      * thread, so that an idle gateway catches up too; requests made while one is pending coalesce. Returns at once.

@@ -284,6 +284,31 @@ public final class CatalogLoader implements AutoCloseable {
         }
     }
 
+    /**
+     * The sql_mode a new session of the gateway's account starts with, which the gateway's MySQL sessions read
+     * statements under until the client changes it (MySQL and MariaDB only).
+     *
+     * @throws CatalogLoadException if the backend cannot be reached or the query fails
+     */
+    public String sqlMode() {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("SELECT @@SESSION.sql_mode");
+                ResultSet result = statement.executeQuery()) {
+            return result.next() && result.getString(1) != null ? result.getString(1) : "";
+        } catch (SQLException e) {
+            throw new CatalogLoadException("Cannot read the sql_mode of " + describe() + ": " + reason(e), e);
+        }
+    }
+
+    /** Whether the backend answers: a connection from the pool that passes the driver's validity check. */
+    public boolean answers() {
+        try (Connection connection = dataSource.getConnection()) {
+            return connection.isValid((int) DEFAULT_CONNECTION_TIMEOUT.toSeconds());
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** The backend, for messages: host, port, database and user; never the password. */
     public String describe() {
         return "'" + backend.host() + ":" + backend.port() + "/" + backend.database() + "' as user '" + backend.user()

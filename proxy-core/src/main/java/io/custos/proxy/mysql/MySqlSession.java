@@ -15,6 +15,7 @@ import io.custos.proxy.audit.SessionAudit;
 import io.custos.proxy.limits.ConnectionLimiter;
 import io.custos.proxy.limits.IdleTimer;
 import io.custos.proxy.limits.LoginLockout;
+import io.custos.proxy.session.LiveSession;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.proxy.tls.ClientTls;
 import io.custos.proxy.tls.TlsChannels;
@@ -177,6 +178,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private State state = State.HANDSHAKE;
     private Channel client;
     private CancelKey cancelKey;
+    private LiveSession live;
     private AuditContext audit;
     private SessionAudit trail;
     private Policy policy;
@@ -232,6 +234,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         trail = SessionAudit.install(client, context.audit());
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), PROTOCOL);
+        live = context.sessions().open(cancelKey, PROTOCOL, audit.clientAddress(), message -> client.eventLoop()
+                .execute(() -> endByAdministrator(message)));
         policy = context.policy().get();
         trail.record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", sessionId(), audit.clientAddress());
@@ -332,6 +336,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         context.sessions().unregister(cancelKey);
         admission.release();
         idleTimer.cancel();
+        context.sessions().close(live);
         server.unregisterKillTarget(sessionId());
         if (backend != null) {
             backend.close();
@@ -710,6 +715,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         String database = requestedDatabase == null ? backendConfig.database() : requestedDatabase;
         schema = database;
         audit = audit.authenticated(authUserName, role.name(), database);
+        live.authenticated(authUserName, role.name());
         trail.record(AuditRecord.authOk(audit, policy.version()));
         caller = newCaller();
         log.debug("[{}] user '{}' (role {}) authenticated", sessionId(), authUserName, role.name());
@@ -770,6 +776,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             fatal(ER_BAD_DB, "42000", message);
             return;
         }
+        context.metrics().backendConnectionError(PROTOCOL);
         log.warn(
                 "[{}] cannot open a backend connection for user '{}': {}; check the policy's MySQL backend settings "
                         + "and that the database is up",
@@ -798,6 +805,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (state == State.CLOSED) {
             return;
         }
+        context.metrics().backendConnectionError(PROTOCOL);
         log.info("[{}] backend connection closed by the database", sessionId());
         MySqlCommand head = firstBackendCommand();
         fatal(
@@ -1134,6 +1142,10 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             onContinuation(packet);
             return;
         }
+        if (!followPolicy()) {
+            packet.release();
+            return;
+        }
         int command = packet.header();
         switch (command) {
             case MySqlCodec.COM_QUIT -> onQuit(packet);
@@ -1202,7 +1214,13 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             onKillStatement(sequenceId, leading, sql);
             return;
         }
-        Verdict verdict = context.gate().checkMySql(sql, caller, mode);
+        Verdict verdict = check(sql);
+        List<StatementVerdict> statements = verdict.statements();
+        live.statements(
+                statements.size(),
+                statements.isEmpty()
+                        ? null
+                        : statements.get(statements.size() - 1).statementClass());
         if (verdict.refused()) {
             packet.release();
             refuse(sequenceId, verdict.refusal().orElseThrow());
@@ -1232,7 +1250,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             refuseUnaudited(sequenceId, sql == null ? unreadableMessage() : auditUnavailableMessage());
             return;
         }
-        Verdict verdict = context.gate().checkMySql(sql, caller, mode);
+        Verdict verdict = check(sql);
         if (verdict.refused()) {
             packet.release();
             lastPrepareRefused = true;
@@ -1270,6 +1288,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             return;
         }
         Prepared statement = lastPreparedId ? lastPrepared : prepared.get(id);
+        if (statement != null) {
+            live.statements(1, statement.verdict().statementClass());
+        }
         MySqlCommand command = MySqlCommand.backend(
                 MySqlCommand.Kind.EXECUTE,
                 statement == null ? List.of() : List.of(statement.verdict()),
@@ -1326,6 +1347,53 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     private boolean deprecateEof() {
         return (capabilities & MySqlCodec.CLIENT_DEPRECATE_EOF) != 0;
+    }
+
+    /** The gate's verdict, timed as the gateway's own share of the statement's latency. */
+    private Verdict check(String sql) {
+        long started = System.nanoTime();
+        Verdict verdict = context.gate().checkMySql(sql, caller, mode);
+        context.metrics().added(PROTOCOL, System.nanoTime() - started);
+        return verdict;
+    }
+
+    /**
+     * Puts a reloaded policy, or a user disabled through the admin API, in force for this session from its next
+     * command on: the user's role (and so clearance and rights), the classification and the masks. Returns false,
+     * having ended the session, when the policy no longer lets the user in.
+     */
+    private boolean followPolicy() {
+        Policy latest = context.policy().get();
+        if (latest == policy || changingUser) {
+            return true;
+        }
+        User user = latest.user(authUserName).filter(User::enabled).orElse(null);
+        if (user == null) {
+            log.info(
+                    "[{}] user '{}' is no longer enabled by the policy; ending the session", sessionId(), authUserName);
+            endByAdministrator("custos: user '" + authUserName + "' has been disabled");
+            return false;
+        }
+        policy = latest;
+        authUser = user;
+        role = latest.role(user);
+        audit = audit.authenticated(authUserName, role.name(), audit.database());
+        caller = newCaller();
+        live.authenticated(authUserName, role.name());
+        return true;
+    }
+
+    /**
+     * Ends the session with ER_CONNECTION_KILLED, as MariaDB does after KILL CONNECTION: after the reply of the
+     * command in progress if there is one, else as an unsolicited packet the client reads with its next command.
+     */
+    private void endByAdministrator(String message) {
+        MySqlCommand head = firstBackendCommand();
+        fatal(
+                ErrorCode.TERMINATED_BY_ADMINISTRATOR.mysqlErrorNumber(),
+                "70100",
+                message,
+                head == null ? 0 : head.nextSequenceId);
     }
 
     // ---- COM_CHANGE_USER

@@ -17,6 +17,7 @@ import io.custos.proxy.audit.SessionAudit;
 import io.custos.proxy.limits.ConnectionLimiter;
 import io.custos.proxy.limits.IdleTimer;
 import io.custos.proxy.limits.LoginLockout;
+import io.custos.proxy.session.LiveSession;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.proxy.tls.ClientTls;
 import io.custos.proxy.tls.TlsChannels;
@@ -129,6 +130,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private State state = State.STARTUP;
     private Channel client;
     private CancelKey cancelKey;
+    private LiveSession live;
     private AuditContext audit;
     private SessionAudit trail;
     private Policy policy;
@@ -171,6 +173,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         trail = SessionAudit.install(client, context.audit());
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), AuditContext.POSTGRESQL);
+        live = context.sessions()
+                .open(cancelKey, AuditContext.POSTGRESQL, audit.clientAddress(), message -> client.eventLoop()
+                        .execute(() -> fatal(ErrorCode.TERMINATED_BY_ADMINISTRATOR, message)));
         policy = context.policy().get();
         trail.record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", cancelKey.sessionId(), audit.clientAddress());
@@ -259,6 +264,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         context.sessions().unregister(cancelKey);
         admission.release();
         idleTimer.cancel();
+        context.sessions().close(live);
         if (backend != null) {
             backend.close();
         }
@@ -555,6 +561,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         Backend backendConfig = policy.backend(Backend.Protocol.POSTGRESQL)
                 .orElseThrow(() -> new CustosException(ErrorCode.INTERNAL, "no PostgreSQL backend is configured"));
         audit = audit.authenticated(userName, role.name(), audit.database());
+        live.authenticated(userName, role.name());
         if (!backendConfig.database().equals(audit.database())) {
             fatal(ErrorCode.UNKNOWN_DATABASE, "database \"" + audit.database() + "\" does not exist");
             return;
@@ -710,6 +717,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     void onBackendFailed(String message) {
+        context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
         log.warn(
                 "[{}] cannot open a backend connection for user '{}': {}; check the policy's backend settings and that the database is up",
                 cancelKey.sessionId(),
@@ -734,6 +742,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             return;
         }
         if (backendReady) {
+            context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
             log.info("[{}] backend connection closed by the database", cancelKey.sessionId());
         }
         fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: the database closed the connection");
@@ -924,6 +933,10 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     private void onClientMessage(ByteBuf frame) {
         idleTimer.busy();
+        if (!followPolicy()) {
+            frame.release();
+            return;
+        }
         char type = PostgresMessages.type(frame);
         checkStatementLength(type, frame);
         switch (type) {
@@ -959,7 +972,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             refuse(Pending.Kind.QUERY, auditUnavailableMessage(), false);
             return;
         }
-        Verdict verdict = context.gate().check(sql, caller, standardConformingStrings);
+        Verdict verdict = check(sql);
+        live.statements(verdict.statements().size(), lastClass(verdict));
         if (verdict.refused()) {
             frame.release();
             StatementVerdict refusal = verdict.refusal().orElseThrow();
@@ -1008,7 +1022,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             refuse(Pending.Kind.PARSE, auditUnavailableMessage(), true);
             return;
         }
-        Verdict verdict = context.gate().checkSingle(sql, caller, standardConformingStrings);
+        Verdict verdict = check(sql);
         if (!verdict.refused() && searchPath.changeInBatchPending() && !caller.fullClearance()) {
             // The statement executed before it in this batch may have changed what its names denote; the path is
             // asked for at the Sync.
@@ -1050,6 +1064,49 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         ByteBuf replacement = parse(client.alloc(), name, verdict.sql(), parameterTypes);
         frame.release();
         forward(replacement, entry);
+    }
+
+    /**
+     * The gate's verdict on a Query or Parse message (the gate reads both alike), timed as the gateway's own share of
+     * the statement's latency.
+     */
+    private Verdict check(String sql) {
+        long started = System.nanoTime();
+        Verdict verdict = context.gate().check(sql, caller, standardConformingStrings);
+        context.metrics().added(AuditContext.POSTGRESQL, System.nanoTime() - started);
+        return verdict;
+    }
+
+    private static StatementClass lastClass(Verdict verdict) {
+        List<StatementVerdict> statements = verdict.statements();
+        return statements.isEmpty()
+                ? null
+                : statements.get(statements.size() - 1).statementClass();
+    }
+
+    /**
+     * Puts a reloaded policy, or a user disabled through the admin API, in force for this session from its next
+     * message on: the user's role (and so clearance and rights), the classification and the masks. Returns false,
+     * having ended the session, when the policy no longer lets the user in.
+     */
+    private boolean followPolicy() {
+        Policy latest = context.policy().get();
+        if (latest == policy) {
+            return true;
+        }
+        String userName = audit.user();
+        User user = latest.user(userName).filter(User::enabled).orElse(null);
+        if (user == null) {
+            log.info("[{}] user '{}' is no longer enabled by the policy; ending the session", sessionId(), userName);
+            fatal(ErrorCode.TERMINATED_BY_ADMINISTRATOR, "custos: user '" + userName + "' has been disabled");
+            return false;
+        }
+        policy = latest;
+        role = latest.role(user);
+        audit = audit.authenticated(userName, role.name(), audit.database());
+        caller = new Caller(userName, role, latest.classification(), latest.version(), caller.searchPath());
+        live.authenticated(userName, role.name());
+        return true;
     }
 
     /**
@@ -1151,6 +1208,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private void onExecute(ByteBuf frame) {
         String portal = PostgresMessages.readCString(PostgresMessages.body(frame));
         StatementVerdict verdict = portals.get(portal);
+        if (verdict != null) {
+            live.statements(1, verdict.statementClass());
+        }
         Pending entry = Pending.statements(Pending.Kind.EXECUTE, verdict == null ? List.of() : List.of(verdict));
         entry.parameters = portalParameters.getOrDefault(portal, -1);
         forward(frame, entry);

@@ -1,19 +1,27 @@
 package io.custos.proxy.session;
 
 import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Every live session of the gateway, with the cancel key the gateway gave its client. A client's cancel key is the
  * gateway's own; the backend's key never leaves the gateway, so a client cannot cancel another session's query by
  * guessing a backend process id.
+ *
+ * <p>Every connection is also tracked from its first byte to its close as a {@link LiveSession}, which the admin API
+ * lists and ends.
  */
 public final class SessionRegistry {
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Map<Integer, Entry> sessions = new ConcurrentHashMap<>();
+    private final Map<Integer, LiveSession> live = new ConcurrentHashMap<>();
     private final SecureRandom random;
 
     public SessionRegistry(SecureRandom random) {
@@ -45,6 +53,54 @@ public final class SessionRegistry {
 
     public int size() {
         return sessions.size();
+    }
+
+    /**
+     * Tracks a connection until {@link #close}. {@code end} is how the admin API ends it: it must hand the message to
+     * the session's own thread, which tells the client and closes the connection.
+     */
+    public LiveSession open(CancelKey key, String protocol, String clientAddress, Consumer<String> end) {
+        LiveSession session = new LiveSession(key.sessionId(), protocol, clientAddress, Instant.now(), end);
+        live.put(key.sessionId(), session);
+        return session;
+    }
+
+    public void close(LiveSession session) {
+        live.remove(session.id(), session);
+    }
+
+    /** Every open connection, by id. */
+    public List<SessionInfo> list() {
+        return live.values().stream()
+                .map(LiveSession::snapshot)
+                .sorted(Comparator.comparingInt(SessionInfo::id))
+                .toList();
+    }
+
+    /** How many connections of {@code protocol} are open. */
+    public long open(String protocol) {
+        return list().stream()
+                .filter(session -> session.protocol().equals(protocol))
+                .count();
+    }
+
+    /** Ends session {@code id} with {@code message}; empty when there is no such session. */
+    public Optional<SessionInfo> end(int id, String message) {
+        LiveSession session = live.get(id);
+        if (session == null) {
+            return Optional.empty();
+        }
+        session.end(message);
+        return Optional.of(session.snapshot());
+    }
+
+    /** Ends every session authenticated as {@code user}, on both protocols, with {@code message}. */
+    public List<SessionInfo> endUser(String user, String message) {
+        List<LiveSession> ended = live.values().stream()
+                .filter(session -> session.user().filter(user::equals).isPresent())
+                .toList();
+        ended.forEach(session -> session.end(message));
+        return ended.stream().map(LiveSession::snapshot).toList();
     }
 
     /** The id the client knows its session by, and the secret that proves a cancel request comes from it. */
