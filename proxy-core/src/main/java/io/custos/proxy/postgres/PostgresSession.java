@@ -7,6 +7,7 @@ import io.custos.policy.Policy;
 import io.custos.policy.Role;
 import io.custos.policy.StatementClass;
 import io.custos.policy.User;
+import io.custos.proxy.BackendFailures;
 import io.custos.proxy.CustosException;
 import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
@@ -297,6 +298,14 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (state == State.STARTUP || state == State.AUTHENTICATING) {
             log.debug("[{}] authentication timed out", cancelKey.sessionId());
             fatal(ErrorCode.INVALID_AUTHORIZATION, "custos: authentication timed out");
+            return;
+        }
+        if (state == State.CONNECTING) {
+            // The client is logged in to the gateway, but the database has not finished the login it was asked for.
+            backend.close();
+            cannotConnect(
+                    "the database did not complete the login in time",
+                    "custos: cannot connect to the database: it did not answer in time");
         }
     }
 
@@ -351,10 +360,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     private void onStartupMessage(ByteBuf frame, int protocol) throws ScramParseException {
         if (protocol >> 16 != 3) {
-            throw new CustosException(
-                    ErrorCode.FEATURE_NOT_SUPPORTED,
-                    "unsupported frontend protocol " + (protocol >> 16) + "." + (protocol & 0xffff)
-                            + ": server supports 3.0");
+            unsupportedProtocol(protocol);
+            return;
         }
         startupParameters = PostgresMessages.startupParameters(frame);
         String userName = startupParameters.get("user");
@@ -387,6 +394,23 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
                 ? List.of(MECHANISM_PLUS, ScramServerExchange.MECHANISM)
                 : List.of(ScramServerExchange.MECHANISM);
         client.writeAndFlush(PostgresMessages.authenticationSasl(client.alloc(), mechanisms));
+    }
+
+    /**
+     * A protocol other than 3.x: PostgreSQL's FATAL 0A000, in the old protocol's form ({@code 'E'}, the text, NUL) for a
+     * client older than 3.0, which could not read the new one, then the connection is closed at once.
+     */
+    private void unsupportedProtocol(int protocol) {
+        String message = "unsupported frontend protocol " + (protocol >>> 16) + "." + (protocol & 0xffff)
+                + ": server supports 3.0 to 3.0";
+        log.debug("[{}] {}", cancelKey.sessionId(), message);
+        if (protocol >>> 16 >= 3) {
+            fatal(ErrorCode.FEATURE_NOT_SUPPORTED, message);
+            return;
+        }
+        state = State.CLOSED;
+        client.writeAndFlush(PostgresMessages.errorResponseV2(client.alloc(), "FATAL:  " + message + "\n"))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     /**
@@ -717,13 +741,63 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     void onBackendFailed(String message) {
+        cannotConnect(message, "custos: cannot connect to the database");
+    }
+
+    void onBackendUnreachable(Throwable cause) {
+        cannotConnect(String.valueOf(cause.getMessage()), BackendFailures.cannotConnect(cause));
+    }
+
+    /** The database answered the login with an error: relayed when the client can act on it, see the refusal. */
+    void onBackendRefused(String sqlState, String message) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        Backend backendConfig = policy.backend(Backend.Protocol.POSTGRESQL).orElseThrow();
+        Optional<PostgresBackendRefusal> refusal =
+                PostgresBackendRefusal.of(sqlState, message, backendConfig.database());
+        if (refusal.isEmpty()) {
+            cannotConnect(message + " (SQLSTATE " + sqlState + ")", "custos: cannot connect to the database");
+            return;
+        }
+        log.info(
+                "[{}] the database refused the session of user '{}': {} (SQLSTATE {})",
+                cancelKey.sessionId(),
+                audit.user(),
+                message,
+                sqlState);
+        fatal(refusal.get().sqlState(), refusal.get().message());
+    }
+
+    private void cannotConnect(String logMessage, String clientMessage) {
+        if (state == State.CLOSED) {
+            return;
+        }
         context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
         log.warn(
                 "[{}] cannot open a backend connection for user '{}': {}; check the policy's backend settings and that the database is up",
                 cancelKey.sessionId(),
                 audit.user(),
-                message);
-        fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: cannot connect to the database");
+                logMessage);
+        fatal(ErrorCode.BACKEND_UNAVAILABLE, clientMessage);
+    }
+
+    /** The database sent a message the relay cannot read: nothing more of it reaches the client. */
+    void onBackendInvalid(String detail) {
+        if (!backendReady) {
+            cannotConnect("invalid message during the login: " + detail, "custos: cannot connect to the database");
+            return;
+        }
+        if (state == State.CLOSED) {
+            return;
+        }
+        context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
+        log.warn(
+                "[{}] the database sent an invalid message ({}); the session is closed. Check the database server and"
+                        + " the network path to it",
+                cancelKey.sessionId(),
+                detail);
+        fatal(ErrorCode.BACKEND_PROTOCOL_VIOLATION, "custos: the database sent an invalid message");
     }
 
     /** TLS towards the database failed: the reason names the check, never a certificate's content. */
@@ -741,11 +815,14 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (state == State.CLOSED) {
             return;
         }
-        if (backendReady) {
-            context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
-            log.info("[{}] backend connection closed by the database", cancelKey.sessionId());
+        if (!backendReady) {
+            cannotConnect(
+                    "closed during the login", "custos: cannot connect to the database: it closed the connection");
+            return;
         }
-        fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: the database closed the connection");
+        context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
+        log.info("[{}] backend connection closed by the database", cancelKey.sessionId());
+        fatal(ErrorCode.BACKEND_LOST, "custos: the database closed the connection");
     }
 
     /** A message from the backend once the session is ready: track it, then forward it as it came. */
@@ -1366,11 +1443,15 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     /** An error outside the relay: a FATAL ErrorResponse, then the connection is closed. */
     private void fatal(ErrorCode code, String message) {
+        fatal(code.sqlState(), message);
+    }
+
+    private void fatal(String sqlState, String message) {
         if (state == State.CLOSED || client == null) {
             return;
         }
         state = State.CLOSED;
-        client.writeAndFlush(PostgresMessages.errorResponse(client.alloc(), "FATAL", code.sqlState(), message))
+        client.writeAndFlush(PostgresMessages.errorResponse(client.alloc(), "FATAL", sqlState, message))
                 .addListener(ChannelFutureListener.CLOSE);
         if (backend != null) {
             backend.close();
