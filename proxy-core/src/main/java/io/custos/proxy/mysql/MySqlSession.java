@@ -144,6 +144,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     private static final String FILE_REQUEST_RULE = "local_infile";
 
+    private static final String UNFINISHED_REASON = "the connection ended before the statement completed";
+
     private enum State {
         HANDSHAKE,
         AUTHENTICATING,
@@ -354,6 +356,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         }
         held.forEach(MySqlPacket::release);
         held.clear();
+        auditUnfinished();
         pending.forEach(command -> {
             if (command.reply != null) {
                 command.reply.release();
@@ -1788,6 +1791,28 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     }
 
     // ---- audit
+
+    /**
+     * Statements still running when the connection ends (the client went away, the database closed its connection)
+     * are audited as failed, so that every statement sent has its record.
+     */
+    private void auditUnfinished() {
+        for (MySqlCommand command : pending) {
+            if (command.kind != MySqlCommand.Kind.QUERY && command.kind != MySqlCommand.Kind.EXECUTE) {
+                continue;
+            }
+            for (int i = command.next; i < command.statements.size(); i++) {
+                trail.record(AuditRecord.failedBy(
+                                audit,
+                                command.statements.get(i),
+                                "08S01",
+                                UNFINISHED_REASON,
+                                command.elapsedMicros(),
+                                policy.version())
+                        .withParameters(command.parameters));
+            }
+        }
+    }
 
     private void auditCompleted(StatementVerdict statement, long rows, long micros, int parameters) {
         trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version())

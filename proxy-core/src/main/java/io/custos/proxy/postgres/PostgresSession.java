@@ -107,6 +107,13 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     /** Transaction state, connection, resource and program-limit classes. */
     private static final Set<String> DATA_FREE_CLASSES = Set.of("25", "08", "53", "54");
 
+    /**
+     * The message types a protocol 3.0 server sends once a session is ready; anything else is not relayed.
+     *
+     * @see <a href="https://www.postgresql.org/docs/current/protocol-message-formats.html">Message formats</a>
+     */
+    private static final String BACKEND_TYPES = "RKSZTDCEINnts123AGHWdcVv";
+
     private static final Set<String> WITHHELD_PARAMETERS = Set.of("user", "database", "replication");
 
     private enum State {
@@ -828,6 +835,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     /** A message from the backend once the session is ready: track it, then forward it as it came. */
     void onBackendMessage(ByteBuf frame) {
         char type = PostgresMessages.type(frame);
+        if (BACKEND_TYPES.indexOf(type) < 0) {
+            throw new IllegalArgumentException("unknown message type " + (int) type);
+        }
         Pending head = pending.peekFirst();
         if (head != null && head.kind == Pending.Kind.INTERNAL && type != 'N' && type != 'A' && type != 'S') {
             onInternalMessage(type, frame);
@@ -835,6 +845,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         }
         switch (type) {
             case 'D' -> {
+                checkDataRow(frame);
                 if (head != null) {
                     head.rows++;
                 }
@@ -855,6 +866,35 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             default -> {}
         }
         client.write(frame);
+    }
+
+    /**
+     * DataRow: {@code Int16 n, then n times Int32 length (-1 for NULL) and that many bytes}, filling the message
+     * exactly. A row that does not add up is a damaged stream; the client would choke on it, or read values from the
+     * wrong bytes.
+     */
+    static void checkDataRow(ByteBuf frame) {
+        int end = frame.writerIndex();
+        int offset = frame.readerIndex() + 5;
+        if (offset + 2 > end) {
+            throw new IllegalArgumentException("DataRow without its column count");
+        }
+        int columns = frame.getUnsignedShort(offset);
+        offset += 2;
+        for (int i = 0; i < columns; i++) {
+            if (offset + 4 > end) {
+                throw new IllegalArgumentException("DataRow shorter than its " + columns + " columns");
+            }
+            int length = frame.getInt(offset);
+            offset += 4;
+            if (length < -1 || length > end - offset) {
+                throw new IllegalArgumentException("DataRow column of " + length + " bytes beyond the message");
+            }
+            offset += Math.max(length, 0);
+        }
+        if (offset != end) {
+            throw new IllegalArgumentException("DataRow with " + (end - offset) + " bytes beyond its columns");
+        }
     }
 
     void flushClient() {
@@ -1459,11 +1499,34 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     private void releasePending() {
+        auditUnfinished();
         pending.clear();
         statements.clear();
         portals.clear();
         portalParameters.clear();
         parsed.clear();
+    }
+
+    /**
+     * Statements still running when the connection ends (the client went away, the database closed its connection)
+     * are audited as failed, so that every statement sent has its record.
+     */
+    private void auditUnfinished() {
+        for (Pending entry : pending) {
+            if (entry.kind != Pending.Kind.QUERY && entry.kind != Pending.Kind.EXECUTE) {
+                continue;
+            }
+            for (int i = entry.next; i < entry.statements.size(); i++) {
+                trail.record(AuditRecord.failedBy(
+                                audit,
+                                entry.statements.get(i),
+                                ErrorCode.BACKEND_LOST.sqlState(),
+                                "the connection ended before the statement completed",
+                                entry.elapsedMicros(),
+                                policy.version())
+                        .withParameters(entry.parameters));
+            }
+        }
     }
 
     private static String host(Channel channel) {
