@@ -108,27 +108,27 @@ public final class Mutator {
     }
 
     /** Offsets of the regular PostgreSQL messages ({@code Byte1 type, Int32 length}) the stream starts with. */
-    static List<Integer> postgresFrames(byte[] bytes) {
+    public static List<Integer> postgresFrames(byte[] bytes) {
         List<Integer> offsets = new ArrayList<>();
-        int offset = 0;
+        long offset = 0;
         while (offset + 5 <= bytes.length) {
-            offsets.add(offset);
-            int length = currentLength(bytes, offset, false);
+            offsets.add((int) offset);
+            int length = currentLength(bytes, (int) offset, false);
             if (length < 4) {
                 break;
             }
-            offset += 1 + length;
+            offset += 1L + length;
         }
         return offsets;
     }
 
     /** Offsets of the MySQL packets ({@code int<3> length, int<1> sequence id}) the stream starts with. */
-    static List<Integer> mysqlFrames(byte[] bytes) {
+    public static List<Integer> mysqlFrames(byte[] bytes) {
         List<Integer> offsets = new ArrayList<>();
-        int offset = 0;
+        long offset = 0;
         while (offset + 4 <= bytes.length) {
-            offsets.add(offset);
-            offset += 4 + currentLength(bytes, offset, true);
+            offsets.add((int) offset);
+            offset += 4L + currentLength(bytes, (int) offset, true);
         }
         return offsets;
     }
