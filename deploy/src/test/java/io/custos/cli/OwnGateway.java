@@ -34,21 +34,34 @@ final class OwnGateway implements AutoCloseable {
      * @param sections top-level sections appended after it
      */
     OwnGateway(String classification, String sections) {
+        this(
+                classification,
+                sections,
+                List.of(TestPostgres.get().backend(), TestMariaDb.get().backend()));
+    }
+
+    /** As {@link #OwnGateway(String, String)}, in front of {@code backends} (the shared servers' by default). */
+    OwnGateway(String classification, String sections, List<Backend> backends) {
         try {
             directory = Files.createTempDirectory("custos-own-gateway");
             String text = GatewayFixture.demoPolicyText() + "\n" + classification + "\n" + sections + "\n";
             Policy demo = PolicyLoader.parse(text, Demo.POLICY_SOURCE_NAME, directory);
             Policy policy = Demo.adapt(
                     demo,
-                    List.of(database.backend(), mariaDb.backend()),
-                    List.of(
-                            new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 0),
-                            new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 0)),
+                    backends,
+                    backends.stream()
+                            .map(backend -> new Listener(backend.protocol(), "127.0.0.1", 0))
+                            .toList(),
                     directory.resolve("audit.jsonl"));
             gateway = CustosGateway.start(policy);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The audit trail's file. */
+    Path auditFile() {
+        return directory.resolve("audit.jsonl");
     }
 
     Connection connect(String user) throws SQLException {

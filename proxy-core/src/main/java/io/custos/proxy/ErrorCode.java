@@ -19,7 +19,16 @@ public enum ErrorCode {
     STATEMENT_TOO_LONG(Category.RESOURCE_EXHAUSTED, "54000", 1153),
     IDLE_SESSION_TIMEOUT(Category.RESOURCE_EXHAUSTED, "57P05", 4031),
     IDLE_IN_TRANSACTION_TIMEOUT(Category.RESOURCE_EXHAUSTED, "25P03", 4031),
-    BACKEND_UNAVAILABLE(Category.BACKEND_ERROR, "08006", 2013),
+    /**
+     * The session's backend connection cannot be opened. MySQL's number is the server's own "unable to connect to
+     * foreign data source": client library numbers (2000-2999, 2013 among them) in a server's ERR packet make the
+     * MariaDB client report "malformed packet" instead of the message.
+     */
+    BACKEND_UNAVAILABLE(Category.BACKEND_ERROR, "08006", 1429),
+    /** The backend connection broke, or the database stopped answering, while the session was open. */
+    BACKEND_LOST(Category.BACKEND_ERROR, "08006", 1158),
+    /** The database sent what its protocol does not allow; the session ends rather than pass any of it on. */
+    BACKEND_PROTOCOL_VIOLATION(Category.BACKEND_ERROR, "08P01", 1158),
     AUDIT_UNAVAILABLE(Category.RESOURCE_EXHAUSTED, "58030", 1030),
     /** PostgreSQL's admin_shutdown, as after pg_terminate_backend; MariaDB's ER_CONNECTION_KILLED. */
     TERMINATED_BY_ADMINISTRATOR(Category.POLICY_REFUSAL, "57P01", 1927),

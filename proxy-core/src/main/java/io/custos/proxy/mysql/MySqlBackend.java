@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -18,6 +19,7 @@ import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +41,7 @@ import org.slf4j.LoggerFactory;
 final class MySqlBackend extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(MySqlBackend.class);
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    private static final int LOGIN_TIMEOUT_MILLIS = 10_000;
     private static final int MAX_PACKET_BYTES = 1 << 30;
 
     /**
@@ -61,8 +64,14 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
         /** Logged in: command packets may be written from now on. */
         void onBackendReady();
 
-        /** The login failed; {@code errorCode} is the server's error number, 0 when the server sent none. */
-        void onBackendFailed(int errorCode, String message);
+        /**
+         * The login failed; {@code errorCode} is the server's error number and {@code sqlState} its SQLSTATE (HY000 when
+         * the ERR carried none), 0 and {@code null} when the server sent no ERR. {@code message} is for the log.
+         */
+        void onBackendFailed(int errorCode, String sqlState, String message);
+
+        /** The connection could not be opened at all. */
+        void onBackendUnreachable(Throwable cause);
 
         /** A wire packet once ready; the handler releases it. */
         void onBackendPacket(MySqlPacket packet);
@@ -96,6 +105,8 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
     private String plugin;
     private boolean publicKeyRequested;
     private int sequenceId;
+    /** The first login completed; a COM_CHANGE_USER later logs in again without a timeout of its own. */
+    private boolean loggedIn;
 
     MySqlBackend(
             Handler handler,
@@ -129,11 +140,23 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
                 .connect(config.host(), config.port())
                 .addListener((ChannelFutureListener) future -> {
                     if (!future.isSuccess()) {
-                        handler.onBackendFailed(0, String.valueOf(future.cause().getMessage()));
+                        handler.onBackendUnreachable(future.cause());
                         return;
                     }
                     channel = future.channel();
+                    eventLoop.schedule(this::onLoginTimeout, LOGIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
                 });
+    }
+
+    /** A server that accepted the connection but does not complete the login in time is given up on. */
+    private void onLoginTimeout() {
+        if (loggedIn || closing) {
+            return;
+        }
+        closing = true;
+        channel.close();
+        handler.onBackendUnreachable(new ConnectTimeoutException(
+                "the database did not complete the login within " + LOGIN_TIMEOUT_MILLIS + " ms"));
     }
 
     String serverVersion() {
@@ -239,7 +262,7 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
                 onAuthResponse(packet.payload());
             }
         } catch (GeneralSecurityException | RuntimeException e) {
-            fail(0, e.toString());
+            fail(0, null, e.toString());
         } finally {
             packet.release();
         }
@@ -282,7 +305,7 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
     private void onHandshake(ByteBuf payload) {
         int protocol = payload.getUnsignedByte(payload.readerIndex());
         if (protocol == MySqlCodec.ERR) {
-            fail(MySqlCodec.errorCode(payload), MySqlCodec.errorMessage(payload));
+            fail(MySqlCodec.errorCode(payload), MySqlCodec.errorSqlState(payload), MySqlCodec.errorMessage(payload));
             return;
         }
         if (protocol != 10) {
@@ -315,6 +338,7 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
         if (missing != 0 || (capabilities & REQUIRED_CAPABILITIES) != REQUIRED_CAPABILITIES) {
             fail(
                     0,
+                    null,
                     "the database server " + serverVersion + " lacks capabilities the gateway needs (0x"
                             + Integer.toHexString(missing | (REQUIRED_CAPABILITIES & ~capabilities)) + ")");
             return;
@@ -389,9 +413,11 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
         switch (header) {
             case MySqlCodec.OK -> {
                 ready = true;
+                loggedIn = true;
                 handler.onBackendReady();
             }
-            case MySqlCodec.ERR -> fail(MySqlCodec.errorCode(payload), MySqlCodec.errorMessage(payload));
+            case MySqlCodec.ERR -> fail(
+                    MySqlCodec.errorCode(payload), MySqlCodec.errorSqlState(payload), MySqlCodec.errorMessage(payload));
             case MySqlCodec.EOF -> onAuthSwitch(payload.skipBytes(1));
             case MySqlCodec.AUTH_MORE_DATA -> onAuthMoreData(payload.skipBytes(1));
             default -> throw new IllegalStateException(
@@ -409,6 +435,7 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
         if (!plugin.equals(MySqlCodec.NATIVE_PASSWORD) && !plugin.equals(MySqlCodec.CACHING_SHA2_PASSWORD)) {
             fail(
                     0,
+                    null,
                     "the database asks for the unsupported authentication plugin '" + plugin
                             + "'; use mysql_native_password or caching_sha2_password for the gateway's account");
             return;
@@ -461,12 +488,12 @@ final class MySqlBackend extends ChannelInboundHandlerAdapter {
         channel.flush();
     }
 
-    private void fail(int errorCode, String message) {
+    private void fail(int errorCode, String sqlState, String message) {
         closing = true;
         if (channel != null) {
             channel.close();
         }
-        handler.onBackendFailed(errorCode, message);
+        handler.onBackendFailed(errorCode, sqlState, message);
     }
 
     private static byte[] concat(byte[] first, byte[] second) {

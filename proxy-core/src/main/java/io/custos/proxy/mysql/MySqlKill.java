@@ -1,6 +1,8 @@
 package io.custos.proxy.mysql;
 
 import io.custos.policy.Backend;
+import io.custos.proxy.BackendFailures;
+import io.custos.proxy.ErrorCode;
 import io.custos.proxy.tls.BackendTlsContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -58,12 +60,21 @@ final class MySqlKill implements MySqlBackend.Handler {
     }
 
     @Override
-    public void onBackendFailed(int errorCode, String message) {
+    public void onBackendFailed(int errorCode, String sqlState, String message) {
         answer(MySqlCodec.err(
                 ByteBufAllocator.DEFAULT,
-                MySqlSession.CR_SERVER_LOST,
+                ErrorCode.BACKEND_UNAVAILABLE.mysqlErrorNumber(),
                 "HY000",
                 "custos: cannot connect to the database"));
+    }
+
+    @Override
+    public void onBackendUnreachable(Throwable cause) {
+        answer(MySqlCodec.err(
+                ByteBufAllocator.DEFAULT,
+                ErrorCode.BACKEND_UNAVAILABLE.mysqlErrorNumber(),
+                "HY000",
+                BackendFailures.cannotConnect(cause)));
     }
 
     @Override
@@ -82,12 +93,12 @@ final class MySqlKill implements MySqlBackend.Handler {
 
     @Override
     public void onBackendTlsFailed(String reason) {
-        onBackendFailed(0, reason);
+        onBackendFailed(0, null, reason);
     }
 
     @Override
     public void onBackendClosed() {
-        onBackendFailed(0, "closed");
+        onBackendFailed(0, null, "closed");
     }
 
     private void answer(ByteBuf payload) {

@@ -6,6 +6,7 @@ import io.custos.policy.Policy;
 import io.custos.policy.Role;
 import io.custos.policy.StatementClass;
 import io.custos.policy.User;
+import io.custos.proxy.BackendFailures;
 import io.custos.proxy.CustosException;
 import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
@@ -124,7 +125,6 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     static final int ER_UNKNOWN_COMMAND = 1047;
     static final int ER_KILL_DENIED = 1095;
     static final int ER_TABLEACCESS_DENIED = 1142;
-    static final int CR_SERVER_LOST = 2013;
 
     private static final String SESSION_QUERY = "SELECT @@SESSION.sql_mode, @@SESSION.character_set_client, DATABASE()";
 
@@ -143,6 +143,8 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
             "(?is)LOAD\\s+(?:DATA|XML)\\s+(?:(?:LOW_PRIORITY|CONCURRENT)\\s+)?LOCAL\\s+INFILE\\s+(?=['\"])");
 
     private static final String FILE_REQUEST_RULE = "local_infile";
+
+    private static final String UNFINISHED_REASON = "the connection ended before the statement completed";
 
     private enum State {
         HANDSHAKE,
@@ -212,6 +214,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     private boolean refreshing;
     private boolean killing;
+    /** The last part relayed to the client was not the last of its logical packet. */
+    private boolean clientMidPacket;
+
     private boolean discardingParts;
     private Prepared lastPrepared;
     private boolean lastPrepareRefused;
@@ -278,6 +283,14 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (state == State.HANDSHAKE || state == State.AUTHENTICATING) {
             log.debug("[{}] authentication timed out", sessionId());
             fatal(ER_HANDSHAKE_ERROR, "08S01", "custos: authentication timed out");
+            return;
+        }
+        if (state == State.CONNECTING && !changingUser) {
+            // The client is logged in to the gateway, but the database has not finished the login it was asked for.
+            backend.close();
+            cannotConnect(
+                    "the database did not complete the login in time",
+                    "custos: cannot connect to the database: it did not answer in time");
         }
     }
 
@@ -343,6 +356,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         }
         held.forEach(MySqlPacket::release);
         held.clear();
+        auditUnfinished();
         pending.forEach(command -> {
             if (command.reply != null) {
                 command.reply.release();
@@ -768,22 +782,44 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     }
 
     @Override
-    public void onBackendFailed(int errorCode, String message) {
+    public void onBackendFailed(int errorCode, String sqlState, String message) {
         if (state == State.CLOSED) {
             return;
         }
-        if (errorCode == ER_BAD_DB) {
-            fatal(ER_BAD_DB, "42000", message);
+        Optional<MySqlBackendRefusal> refusal = MySqlBackendRefusal.of(errorCode, sqlState, audit.database());
+        if (refusal.isPresent()) {
+            log.info(
+                    "[{}] the database refused the session of user '{}': {} (error {})",
+                    sessionId(),
+                    authUserName,
+                    message,
+                    errorCode);
+            fatal(
+                    refusal.get().errorNumber(),
+                    refusal.get().sqlState(),
+                    refusal.get().message());
             return;
         }
+        cannotConnect(message, "custos: cannot connect to the database");
+    }
+
+    @Override
+    public void onBackendUnreachable(Throwable cause) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        cannotConnect(String.valueOf(cause.getMessage()), BackendFailures.cannotConnect(cause));
+    }
+
+    private void cannotConnect(String logMessage, String clientMessage) {
         context.metrics().backendConnectionError(PROTOCOL);
         log.warn(
                 "[{}] cannot open a backend connection for user '{}': {}; check the policy's MySQL backend settings "
                         + "and that the database is up",
                 sessionId(),
                 authUserName,
-                message);
-        fatal(CR_SERVER_LOST, "HY000", "custos: cannot connect to the database");
+                logMessage);
+        fatal(ErrorCode.BACKEND_UNAVAILABLE.mysqlErrorNumber(), "HY000", clientMessage);
     }
 
     @Override
@@ -797,7 +833,10 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 sessionId(),
                 authUserName,
                 reason);
-        fatal(CR_SERVER_LOST, "HY000", "custos: cannot connect to the database: " + reason);
+        fatal(
+                ErrorCode.BACKEND_UNAVAILABLE.mysqlErrorNumber(),
+                "HY000",
+                "custos: cannot connect to the database: " + reason);
     }
 
     @Override
@@ -805,14 +844,42 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         if (state == State.CLOSED) {
             return;
         }
+        if (state != State.READY) {
+            cannotConnect(
+                    "closed during the login", "custos: cannot connect to the database: it closed the connection");
+            return;
+        }
         context.metrics().backendConnectionError(PROTOCOL);
         log.info("[{}] backend connection closed by the database", sessionId());
+        backendLost(ErrorCode.BACKEND_LOST, "custos: the database closed the connection");
+    }
+
+    /** The database sent a packet its command cannot read: nothing more of the reply is relayed. */
+    private void onBackendInvalid(String detail) {
+        context.metrics().backendConnectionError(PROTOCOL);
+        log.warn(
+                "[{}] the database sent an invalid packet ({}); the session is closed. Check the database server and"
+                        + " the network path to it",
+                sessionId(),
+                detail);
+        backendLost(ErrorCode.BACKEND_PROTOCOL_VIOLATION, "custos: the database sent an invalid packet");
+    }
+
+    /**
+     * The backend connection is gone or unusable while the session is open: the client gets the error in place of the
+     * reply it waits for (or unsolicited, when it waits for none). A reply cut inside a logical packet of more than
+     * 16 MiB cannot take an ERR after it (the client would read the ERR as the packet's next part): the connection
+     * is only closed.
+     */
+    private void backendLost(ErrorCode code, String message) {
+        if (clientMidPacket) {
+            state = State.CLOSED;
+            client.close();
+            backend.close();
+            return;
+        }
         MySqlCommand head = firstBackendCommand();
-        fatal(
-                CR_SERVER_LOST,
-                "HY000",
-                "custos: the database closed the connection",
-                head == null ? 0 : head.nextSequenceId);
+        fatal(code.mysqlErrorNumber(), "08S01", message, head == null ? 0 : head.nextSequenceId);
     }
 
     @Override
@@ -841,8 +908,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 step = head.read(packet.payload());
             } catch (RuntimeException e) {
                 packet.release();
-                log.warn("[{}] unexpected response from the database: {}", sessionId(), e.toString());
-                fatal(CR_SERVER_LOST, "HY000", "custos: unexpected response from the database", head.nextSequenceId);
+                onBackendInvalid(e.toString());
                 return;
             }
         }
@@ -864,6 +930,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 payload = MySqlCodec.err(client.alloc(), code, sqlState, withheldMessage(code, sqlState));
             }
             MySqlCodec.writePart(client, payload, sequenceId);
+            clientMidPacket = !packet.last();
         }
         if (head.finished() && packet.last()) {
             serverStatus = head.status;
@@ -1724,6 +1791,28 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     }
 
     // ---- audit
+
+    /**
+     * Statements still running when the connection ends (the client went away, the database closed its connection)
+     * are audited as failed, so that every statement sent has its record.
+     */
+    private void auditUnfinished() {
+        for (MySqlCommand command : pending) {
+            if (command.kind != MySqlCommand.Kind.QUERY && command.kind != MySqlCommand.Kind.EXECUTE) {
+                continue;
+            }
+            for (int i = command.next; i < command.statements.size(); i++) {
+                trail.record(AuditRecord.failedBy(
+                                audit,
+                                command.statements.get(i),
+                                "08S01",
+                                UNFINISHED_REASON,
+                                command.elapsedMicros(),
+                                policy.version())
+                        .withParameters(command.parameters));
+            }
+        }
+    }
 
     private void auditCompleted(StatementVerdict statement, long rows, long micros, int parameters) {
         trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version())

@@ -13,8 +13,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -24,6 +26,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +43,7 @@ import org.slf4j.LoggerFactory;
 final class PostgresBackend extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PostgresBackend.class);
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    private static final int LOGIN_TIMEOUT_MILLIS = 10_000;
     static final int MAX_MESSAGE_BYTES = 1 << 30;
 
     private final PostgresSession session;
@@ -86,10 +90,11 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
                 });
         bootstrap.connect(config.host(), config.port()).addListener((ChannelFutureListener) future -> {
             if (!future.isSuccess()) {
-                session.onBackendFailed(String.valueOf(future.cause().getMessage()));
+                session.onBackendUnreachable(future.cause());
                 return;
             }
             channel = future.channel();
+            channel.eventLoop().schedule(this::onLoginTimeout, LOGIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
             if (tls == null) {
                 sendStartupMessage();
                 return;
@@ -98,6 +103,17 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
             decoder.expectSslResponse();
             channel.writeAndFlush(PostgresMessages.sslRequest(channel.alloc()));
         });
+    }
+
+    /** A server that accepted the connection but does not complete the login in time is given up on. */
+    private void onLoginTimeout() {
+        if (ready || closing) {
+            return;
+        }
+        closing = true;
+        channel.close();
+        session.onBackendUnreachable(new ConnectTimeoutException(
+                "the database did not complete the login within " + LOGIN_TIMEOUT_MILLIS + " ms"));
     }
 
     private void sendStartupMessage() {
@@ -201,7 +217,7 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object message) {
         ByteBuf frame = (ByteBuf) message;
         if (ready) {
-            session.onBackendMessage(frame);
+            onRelayedMessage(frame);
             return;
         }
         if (awaitingSslResponse && frame.readableBytes() == 1) {
@@ -213,6 +229,23 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
         } catch (ScramException | RuntimeException e) {
             frame.release();
             session.onBackendFailed(e.toString());
+        }
+    }
+
+    /**
+     * The session reads a message's framing fields before it forwards or releases it, so a message it cannot read is
+     * still the backend's to release, and the session ends without relaying it.
+     */
+    private void onRelayedMessage(ByteBuf frame) {
+        try {
+            session.onBackendMessage(frame);
+        } catch (RuntimeException e) {
+            if (frame.refCnt() > 0) {
+                frame.release();
+            }
+            closing = true;
+            channel.close();
+            session.onBackendInvalid(e.toString());
         }
     }
 
@@ -240,6 +273,15 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        if (cause instanceof DecoderException && !closing) {
+            closing = true;
+            ctx.close();
+            session.onBackendInvalid(
+                    cause.getCause() == null
+                            ? cause.toString()
+                            : cause.getCause().toString());
+            return;
+        }
         log.warn("[{}] backend connection error: {}", session.sessionId(), cause.toString());
         ctx.close();
     }
@@ -265,9 +307,9 @@ final class PostgresBackend extends ChannelInboundHandlerAdapter {
                 session.onBackendReady(frame, processId, secretKey);
             }
             case 'E' -> {
-                String message = PostgresMessages.fields(frame).getOrDefault('M', "unknown error");
+                Map<Character, String> fields = PostgresMessages.fields(frame);
                 frame.release();
-                session.onBackendFailed(message);
+                session.onBackendRefused(fields.get('C'), fields.getOrDefault('M', "unknown error"));
             }
             default -> frame.release();
         }

@@ -99,13 +99,19 @@ final class PostgresFrameDecoder extends ByteToMessageDecoder {
         }
     }
 
+    /**
+     * The length is checked as soon as its four bytes are in: a packet that declares fewer than the eight bytes of
+     * length and code (0, 4, 7) is answered at once instead of waiting for bytes the client will never send.
+     */
     private void decodeStartup(ByteBuf in, List<Object> out) {
-        if (in.readableBytes() < 8) {
+        if (in.readableBytes() < 4) {
             return;
         }
         int length = in.getInt(in.readerIndex());
         if (length < 8 || length > MAX_STARTUP_BYTES) {
-            throw new CustosException(ErrorCode.PROTOCOL_VIOLATION, "invalid startup packet length " + length);
+            throw new CustosException(
+                    ErrorCode.PROTOCOL_VIOLATION,
+                    "invalid length of startup packet: " + length + " (expected: 8 to " + MAX_STARTUP_BYTES + ")");
         }
         if (in.readableBytes() < length) {
             return;

@@ -161,6 +161,14 @@ final class PostgresMessages {
         return finish(buffer);
     }
 
+    /** Protocol 2.0's ErrorResponse: {@code Byte1('E'), String message}, no length and no fields. */
+    static ByteBuf errorResponseV2(ByteBufAllocator allocator, String message) {
+        ByteBuf buffer = allocator.buffer();
+        buffer.writeByte('E');
+        writeCString(buffer, message);
+        return buffer;
+    }
+
     static ByteBuf query(ByteBufAllocator allocator, String sql, Charset charset) {
         ByteBuf buffer = start(allocator, 'Q');
         writeCString(buffer, sql, charset);

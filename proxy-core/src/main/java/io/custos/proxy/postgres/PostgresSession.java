@@ -7,6 +7,7 @@ import io.custos.policy.Policy;
 import io.custos.policy.Role;
 import io.custos.policy.StatementClass;
 import io.custos.policy.User;
+import io.custos.proxy.BackendFailures;
 import io.custos.proxy.CustosException;
 import io.custos.proxy.ErrorCode;
 import io.custos.proxy.GatewayContext;
@@ -105,6 +106,13 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     /** Transaction state, connection, resource and program-limit classes. */
     private static final Set<String> DATA_FREE_CLASSES = Set.of("25", "08", "53", "54");
+
+    /**
+     * The message types a protocol 3.0 server sends once a session is ready; anything else is not relayed.
+     *
+     * @see <a href="https://www.postgresql.org/docs/current/protocol-message-formats.html">Message formats</a>
+     */
+    private static final String BACKEND_TYPES = "RKSZTDCEINnts123AGHWdcVv";
 
     private static final Set<String> WITHHELD_PARAMETERS = Set.of("user", "database", "replication");
 
@@ -297,6 +305,14 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (state == State.STARTUP || state == State.AUTHENTICATING) {
             log.debug("[{}] authentication timed out", cancelKey.sessionId());
             fatal(ErrorCode.INVALID_AUTHORIZATION, "custos: authentication timed out");
+            return;
+        }
+        if (state == State.CONNECTING) {
+            // The client is logged in to the gateway, but the database has not finished the login it was asked for.
+            backend.close();
+            cannotConnect(
+                    "the database did not complete the login in time",
+                    "custos: cannot connect to the database: it did not answer in time");
         }
     }
 
@@ -351,10 +367,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     private void onStartupMessage(ByteBuf frame, int protocol) throws ScramParseException {
         if (protocol >> 16 != 3) {
-            throw new CustosException(
-                    ErrorCode.FEATURE_NOT_SUPPORTED,
-                    "unsupported frontend protocol " + (protocol >> 16) + "." + (protocol & 0xffff)
-                            + ": server supports 3.0");
+            unsupportedProtocol(protocol);
+            return;
         }
         startupParameters = PostgresMessages.startupParameters(frame);
         String userName = startupParameters.get("user");
@@ -387,6 +401,23 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
                 ? List.of(MECHANISM_PLUS, ScramServerExchange.MECHANISM)
                 : List.of(ScramServerExchange.MECHANISM);
         client.writeAndFlush(PostgresMessages.authenticationSasl(client.alloc(), mechanisms));
+    }
+
+    /**
+     * A protocol other than 3.x: PostgreSQL's FATAL 0A000, in the old protocol's form ({@code 'E'}, the text, NUL) for a
+     * client older than 3.0, which could not read the new one, then the connection is closed at once.
+     */
+    private void unsupportedProtocol(int protocol) {
+        String message = "unsupported frontend protocol " + (protocol >>> 16) + "." + (protocol & 0xffff)
+                + ": server supports 3.0 to 3.0";
+        log.debug("[{}] {}", cancelKey.sessionId(), message);
+        if (protocol >>> 16 >= 3) {
+            fatal(ErrorCode.FEATURE_NOT_SUPPORTED, message);
+            return;
+        }
+        state = State.CLOSED;
+        client.writeAndFlush(PostgresMessages.errorResponseV2(client.alloc(), "FATAL:  " + message + "\n"))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     /**
@@ -717,13 +748,63 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     void onBackendFailed(String message) {
+        cannotConnect(message, "custos: cannot connect to the database");
+    }
+
+    void onBackendUnreachable(Throwable cause) {
+        cannotConnect(String.valueOf(cause.getMessage()), BackendFailures.cannotConnect(cause));
+    }
+
+    /** The database answered the login with an error: relayed when the client can act on it, see the refusal. */
+    void onBackendRefused(String sqlState, String message) {
+        if (state == State.CLOSED) {
+            return;
+        }
+        Backend backendConfig = policy.backend(Backend.Protocol.POSTGRESQL).orElseThrow();
+        Optional<PostgresBackendRefusal> refusal =
+                PostgresBackendRefusal.of(sqlState, message, backendConfig.database());
+        if (refusal.isEmpty()) {
+            cannotConnect(message + " (SQLSTATE " + sqlState + ")", "custos: cannot connect to the database");
+            return;
+        }
+        log.info(
+                "[{}] the database refused the session of user '{}': {} (SQLSTATE {})",
+                cancelKey.sessionId(),
+                audit.user(),
+                message,
+                sqlState);
+        fatal(refusal.get().sqlState(), refusal.get().message());
+    }
+
+    private void cannotConnect(String logMessage, String clientMessage) {
+        if (state == State.CLOSED) {
+            return;
+        }
         context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
         log.warn(
                 "[{}] cannot open a backend connection for user '{}': {}; check the policy's backend settings and that the database is up",
                 cancelKey.sessionId(),
                 audit.user(),
-                message);
-        fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: cannot connect to the database");
+                logMessage);
+        fatal(ErrorCode.BACKEND_UNAVAILABLE, clientMessage);
+    }
+
+    /** The database sent a message the relay cannot read: nothing more of it reaches the client. */
+    void onBackendInvalid(String detail) {
+        if (!backendReady) {
+            cannotConnect("invalid message during the login: " + detail, "custos: cannot connect to the database");
+            return;
+        }
+        if (state == State.CLOSED) {
+            return;
+        }
+        context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
+        log.warn(
+                "[{}] the database sent an invalid message ({}); the session is closed. Check the database server and"
+                        + " the network path to it",
+                cancelKey.sessionId(),
+                detail);
+        fatal(ErrorCode.BACKEND_PROTOCOL_VIOLATION, "custos: the database sent an invalid message");
     }
 
     /** TLS towards the database failed: the reason names the check, never a certificate's content. */
@@ -741,16 +822,22 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         if (state == State.CLOSED) {
             return;
         }
-        if (backendReady) {
-            context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
-            log.info("[{}] backend connection closed by the database", cancelKey.sessionId());
+        if (!backendReady) {
+            cannotConnect(
+                    "closed during the login", "custos: cannot connect to the database: it closed the connection");
+            return;
         }
-        fatal(ErrorCode.BACKEND_UNAVAILABLE, "custos: the database closed the connection");
+        context.metrics().backendConnectionError(AuditContext.POSTGRESQL);
+        log.info("[{}] backend connection closed by the database", cancelKey.sessionId());
+        fatal(ErrorCode.BACKEND_LOST, "custos: the database closed the connection");
     }
 
     /** A message from the backend once the session is ready: track it, then forward it as it came. */
     void onBackendMessage(ByteBuf frame) {
         char type = PostgresMessages.type(frame);
+        if (BACKEND_TYPES.indexOf(type) < 0) {
+            throw new IllegalArgumentException("unknown message type " + (int) type);
+        }
         Pending head = pending.peekFirst();
         if (head != null && head.kind == Pending.Kind.INTERNAL && type != 'N' && type != 'A' && type != 'S') {
             onInternalMessage(type, frame);
@@ -758,6 +845,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         }
         switch (type) {
             case 'D' -> {
+                checkDataRow(frame);
                 if (head != null) {
                     head.rows++;
                 }
@@ -778,6 +866,35 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             default -> {}
         }
         client.write(frame);
+    }
+
+    /**
+     * DataRow: {@code Int16 n, then n times Int32 length (-1 for NULL) and that many bytes}, filling the message
+     * exactly. A row that does not add up is a damaged stream; the client would choke on it, or read values from the
+     * wrong bytes.
+     */
+    static void checkDataRow(ByteBuf frame) {
+        int end = frame.writerIndex();
+        int offset = frame.readerIndex() + 5;
+        if (offset + 2 > end) {
+            throw new IllegalArgumentException("DataRow without its column count");
+        }
+        int columns = frame.getUnsignedShort(offset);
+        offset += 2;
+        for (int i = 0; i < columns; i++) {
+            if (offset + 4 > end) {
+                throw new IllegalArgumentException("DataRow shorter than its " + columns + " columns");
+            }
+            int length = frame.getInt(offset);
+            offset += 4;
+            if (length < -1 || length > end - offset) {
+                throw new IllegalArgumentException("DataRow column of " + length + " bytes beyond the message");
+            }
+            offset += Math.max(length, 0);
+        }
+        if (offset != end) {
+            throw new IllegalArgumentException("DataRow with " + (end - offset) + " bytes beyond its columns");
+        }
     }
 
     void flushClient() {
@@ -1366,11 +1483,15 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     /** An error outside the relay: a FATAL ErrorResponse, then the connection is closed. */
     private void fatal(ErrorCode code, String message) {
+        fatal(code.sqlState(), message);
+    }
+
+    private void fatal(String sqlState, String message) {
         if (state == State.CLOSED || client == null) {
             return;
         }
         state = State.CLOSED;
-        client.writeAndFlush(PostgresMessages.errorResponse(client.alloc(), "FATAL", code.sqlState(), message))
+        client.writeAndFlush(PostgresMessages.errorResponse(client.alloc(), "FATAL", sqlState, message))
                 .addListener(ChannelFutureListener.CLOSE);
         if (backend != null) {
             backend.close();
@@ -1378,11 +1499,34 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     }
 
     private void releasePending() {
+        auditUnfinished();
         pending.clear();
         statements.clear();
         portals.clear();
         portalParameters.clear();
         parsed.clear();
+    }
+
+    /**
+     * Statements still running when the connection ends (the client went away, the database closed its connection)
+     * are audited as failed, so that every statement sent has its record.
+     */
+    private void auditUnfinished() {
+        for (Pending entry : pending) {
+            if (entry.kind != Pending.Kind.QUERY && entry.kind != Pending.Kind.EXECUTE) {
+                continue;
+            }
+            for (int i = entry.next; i < entry.statements.size(); i++) {
+                trail.record(AuditRecord.failedBy(
+                                audit,
+                                entry.statements.get(i),
+                                ErrorCode.BACKEND_LOST.sqlState(),
+                                "the connection ended before the statement completed",
+                                entry.elapsedMicros(),
+                                policy.version())
+                        .withParameters(entry.parameters));
+            }
+        }
     }
 
     private static String host(Channel channel) {

@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PostgresFrameDecoderTest {
     private static final ByteBufAllocator ALLOCATOR = ByteBufAllocator.DEFAULT;
@@ -90,7 +92,20 @@ class PostgresFrameDecoderTest {
         assertThatThrownBy(() -> channel.writeInbound(input))
                 .cause()
                 .isInstanceOf(CustosException.class)
-                .hasMessageContaining("invalid startup packet length");
+                .hasMessageContaining("invalid length of startup packet: 1000000");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 4, 7, -1})
+    void clientFrames_startupShorterThanItsHeader_refusedOnItsLengthAlone(int length) {
+        EmbeddedChannel channel = new EmbeddedChannel(PostgresFrameDecoder.forClient(1 << 20));
+        ByteBuf input = Unpooled.buffer();
+        input.writeInt(length);
+
+        assertThatThrownBy(() -> channel.writeInbound(input))
+                .cause()
+                .isInstanceOf(CustosException.class)
+                .hasMessageContaining("invalid length of startup packet: " + length);
     }
 
     private static ByteBuf sslRequest() {
