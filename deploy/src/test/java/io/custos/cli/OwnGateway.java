@@ -26,6 +26,7 @@ final class OwnGateway implements AutoCloseable {
     final TestPostgres database = TestPostgres.get();
     final TestMariaDb mariaDb = TestMariaDb.get();
     final CustosGateway gateway;
+    final Policy policy;
     private final Path directory;
 
     /**
@@ -38,14 +39,15 @@ final class OwnGateway implements AutoCloseable {
             directory = Files.createTempDirectory("custos-own-gateway");
             String text = GatewayFixture.demoPolicyText() + "\n" + classification + "\n" + sections + "\n";
             Policy demo = PolicyLoader.parse(text, Demo.POLICY_SOURCE_NAME, directory);
-            Policy policy = Demo.adapt(
+            Policy adapted = Demo.adapt(
                     demo,
                     List.of(database.backend(), mariaDb.backend()),
                     List.of(
                             new Listener(Backend.Protocol.POSTGRESQL, "127.0.0.1", 0),
                             new Listener(Backend.Protocol.MYSQL, "127.0.0.1", 0)),
                     directory.resolve("audit.jsonl"));
-            gateway = CustosGateway.start(policy);
+            policy = adapted;
+            gateway = CustosGateway.start(adapted);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
