@@ -26,6 +26,7 @@ final class OwnGateway implements AutoCloseable {
     final TestPostgres database = TestPostgres.get();
     final TestMariaDb mariaDb = TestMariaDb.get();
     final CustosGateway gateway;
+    final Policy policy;
     private final Path directory;
 
     /**
@@ -46,14 +47,15 @@ final class OwnGateway implements AutoCloseable {
             directory = Files.createTempDirectory("custos-own-gateway");
             String text = GatewayFixture.demoPolicyText() + "\n" + classification + "\n" + sections + "\n";
             Policy demo = PolicyLoader.parse(text, Demo.POLICY_SOURCE_NAME, directory);
-            Policy policy = Demo.adapt(
+            Policy adapted = Demo.adapt(
                     demo,
                     backends,
                     backends.stream()
                             .map(backend -> new Listener(backend.protocol(), "127.0.0.1", 0))
                             .toList(),
                     directory.resolve("audit.jsonl"));
-            gateway = CustosGateway.start(policy);
+            policy = adapted;
+            gateway = CustosGateway.start(adapted);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -189,6 +189,9 @@ public final class StatementGate {
 
     static final String ANALYSIS_BOUNDS = "analysis-bounds";
 
+    private static final Function<String, Optional<SqlPreparedStatements.Prepared>> NO_PREPARED_STATEMENTS =
+            name -> Optional.empty();
+
     private final QueryMasker masker;
     private final Supplier<Catalog> catalog;
     private final LongSupplier catalogVersion;
@@ -280,20 +283,39 @@ public final class StatementGate {
     /** Counts of the analysis cache; see {@link #cacheStatistics()}. */
     public record CacheStatistics(long hits, long misses, long evictions, long entries) {}
 
-    /** A simple-query message: zero or more statements. */
+    /** A simple-query message: zero or more statements, in a session that knows no prepared statement. */
     public Verdict check(String message, Caller caller, boolean standardConformingStrings) {
+        return check(message, caller, standardConformingStrings, NO_PREPARED_STATEMENTS);
+    }
+
+    /**
+     * A simple-query message in a session whose prepared statements {@code prepared} finds by name (SQL-level ones,
+     * and on PostgreSQL the protocol's named statements, which share their names): {@code EXECUTE name} of one of
+     * them carries the decision of the statement it runs.
+     */
+    public Verdict check(
+            String message,
+            Caller caller,
+            boolean standardConformingStrings,
+            Function<String, Optional<SqlPreparedStatements.Prepared>> prepared) {
         requireNonNull(message, "message is null");
         requireNonNull(caller, "caller is null");
+        requireNonNull(prepared, "prepared is null");
         Optional<Verdict> oversized = oversized(message, caller);
         if (oversized.isPresent()) {
             return oversized.get();
         }
         List<LexedStatement> statements = PostgresLexer.split(message, standardConformingStrings);
-        return verdict(message, statements, caller, Dialect.POSTGRESQL, standardConformingStrings);
+        return verdict(message, statements, caller, Dialect.POSTGRESQL, standardConformingStrings, prepared);
     }
 
     private Verdict verdict(
-            String message, List<LexedStatement> statements, Caller caller, Dialect dialect, Object lexerSettings) {
+            String message,
+            List<LexedStatement> statements,
+            Caller caller,
+            Dialect dialect,
+            Object lexerSettings,
+            Function<String, Optional<SqlPreparedStatements.Prepared>> prepared) {
         Optional<Verdict> resolutionChange = resolutionChangeBeforeLast(message, statements, caller, dialect);
         if (resolutionChange.isPresent()) {
             return resolutionChange.get();
@@ -302,7 +324,13 @@ public final class StatementGate {
         StringBuilder sql = new StringBuilder(message.length());
         int copied = 0;
         for (LexedStatement statement : statements) {
-            StatementVerdict verdict = cachedVerdict(statement, caller, dialect, lexerSettings);
+            boolean executes = statement
+                    .preparedStatement()
+                    .filter(use -> use.kind() == PreparedStatementUse.Kind.EXECUTE)
+                    .isPresent();
+            StatementVerdict verdict = executes && !caller.fullClearance()
+                    ? execute(statement, caller, dialect, lexerSettings, prepared)
+                    : cachedVerdict(statement, caller, dialect, lexerSettings);
             verdicts.add(verdict);
             if (verdict.decision() == Decision.REWRITTEN) {
                 sql.append(message, copied, statement.start()).append(verdict.sql());
@@ -356,7 +384,17 @@ public final class StatementGate {
      * statements. {@code caller.searchPath()} holds the current database (one entry, empty when none is selected).
      */
     public Verdict checkMySql(String message, Caller caller, MySqlMode mode) {
+        return checkMySql(message, caller, mode, NO_PREPARED_STATEMENTS);
+    }
+
+    /** {@link #checkMySql(String, Caller, MySqlMode)} in a session whose SQL-level prepared statements are known. */
+    public Verdict checkMySql(
+            String message,
+            Caller caller,
+            MySqlMode mode,
+            Function<String, Optional<SqlPreparedStatements.Prepared>> prepared) {
         requireNonNull(message, "message is null");
+        requireNonNull(prepared, "prepared is null");
         requireNonNull(caller, "caller is null");
         requireNonNull(mode, "mode is null");
         Optional<Verdict> oversized = oversized(message, caller);
@@ -381,7 +419,7 @@ public final class StatementGate {
             }
             return new Verdict(verdicts, message);
         }
-        return verdict(message, statements, caller, Dialect.MYSQL, mode);
+        return verdict(message, statements, caller, Dialect.MYSQL, mode, prepared);
     }
 
     /**
@@ -483,7 +521,9 @@ public final class StatementGate {
         Decided decided = dialect == Dialect.MYSQL
                 ? decideMySql(statement, caller, (MySqlMode) lexerSettings)
                 : decide(statement, caller, (Boolean) lexerSettings);
-        StatementVerdict verdict = decided.verdict().withTouched(touched(statement, caller, dialect == Dialect.MYSQL));
+        StatementVerdict verdict = decided.verdict()
+                .withTouched(touched(statement, caller, dialect == Dialect.MYSQL))
+                .withPreparedStatement(statement.preparedStatement());
         if (decided.cacheable()) {
             cache.put(key, verdict);
         }
@@ -532,6 +572,57 @@ public final class StatementGate {
             }
         }
         return new StatementVerdict.Touched(List.copyOf(tables), List.copyOf(columns), List.copyOf(levels));
+    }
+
+    /**
+     * {@code EXECUTE name} below full clearance carries the decision of the statement it runs: that statement is
+     * decided again (its rights, masks and refusals under the policy, the tables and the search path in force now) and
+     * must come out as the very text the server was sent for it, or the server's copy may no longer fit and the
+     * EXECUTE is refused ("prepare it again"). The EXECUTE's own arguments pass the checks every statement passes
+     * (import and export, SQL given as text, routines). An EXECUTE naming a statement the session does not know goes
+     * to the server, which fails it. Never cached: the verdict depends on the session.
+     */
+    private StatementVerdict execute(
+            LexedStatement statement,
+            Caller caller,
+            Dialect dialect,
+            Object lexerSettings,
+            Function<String, Optional<SqlPreparedStatements.Prepared>> prepared) {
+        Optional<StatementVerdict> screened = screen(statement, caller, false);
+        if (screened.isPresent()) {
+            return screened.get();
+        }
+        String name = statement.preparedStatement().orElseThrow().name();
+        Optional<SqlPreparedStatements.Prepared> known = prepared.apply(name);
+        if (known.isEmpty()) {
+            return allow(statement).withPreparedStatement(statement.preparedStatement());
+        }
+        Verdict again = dialect == Dialect.MYSQL
+                ? checkMySql(known.get().text(), caller, (MySqlMode) lexerSettings)
+                : check(known.get().text(), caller, (Boolean) lexerSettings);
+        Optional<StatementVerdict> refusal = again.refusal();
+        if (refusal.isPresent()) {
+            return refuse(statement, refusal.get().rule(), refusal.get().reason());
+        }
+        if (again.statements().size() != 1 || !again.sql().equals(known.get().sent())) {
+            return refuse(
+                    statement,
+                    "session-change",
+                    "custos: the policy, the tables or the search path changed since prepared statement \"" + name
+                            + "\" was prepared; prepare it again");
+        }
+        StatementVerdict runs = again.statements().get(0);
+        return new StatementVerdict(
+                runs.statementClass(),
+                statement.normalized(),
+                statement.digest(),
+                runs.decision(),
+                statement.text(),
+                runs.maskedColumns(),
+                null,
+                null,
+                runs.touched(),
+                statement.preparedStatement());
     }
 
     /** A verdict reached after the analysis failed is not cached: the failure may pass. */
@@ -625,7 +716,12 @@ public final class StatementGate {
 
     /** The checks that need no analysis: rights, full clearance, and what no analysis could see into. */
     private Optional<StatementVerdict> screen(LexedStatement statement, Caller caller) {
-        Optional<StatementVerdict> rights = rights(statement, caller);
+        return screen(statement, caller, true);
+    }
+
+    /** {@code checkVerbs}: whether the statement's own verbs need the role's permission (not for EXECUTE's). */
+    private Optional<StatementVerdict> screen(LexedStatement statement, Caller caller, boolean checkVerbs) {
+        Optional<StatementVerdict> rights = rights(statement, caller, checkVerbs);
         if (rights.isPresent()) {
             return rights;
         }
@@ -664,6 +760,10 @@ public final class StatementGate {
      * passes.
      */
     private Optional<StatementVerdict> rights(LexedStatement statement, Caller caller) {
+        return rights(statement, caller, true);
+    }
+
+    private Optional<StatementVerdict> rights(LexedStatement statement, Caller caller, boolean checkVerbs) {
         Role role = caller.role();
         if (statement.importExport().isPresent() && !role.importExport()) {
             return Optional.of(refuse(
@@ -672,7 +772,7 @@ public final class StatementGate {
                     "custos: role " + role.name() + " may not import or export data ("
                             + statement.importExport().get() + ")"));
         }
-        for (Verb verb : statement.verbs()) {
+        for (Verb verb : checkVerbs ? statement.verbs() : List.<Verb>of()) {
             if (verb.statementClass() != StatementClass.IMPORT_EXPORT && !role.may(verb.statementClass())) {
                 String what = verb.keywords().isEmpty() ? "this statement" : verb.keywords();
                 return Optional.of(
@@ -705,6 +805,10 @@ public final class StatementGate {
         if (screened.isPresent()) {
             return Decided.of(screened.get());
         }
+        Optional<PreparedStatementUse> prepare = statement.preparedStatement().filter(PreparedStatementUse::hasBody);
+        if (prepare.isPresent()) {
+            return prepareMySql(statement, prepare.get(), caller, mode);
+        }
         if (explains(statement, MYSQL_EXPLAIN)) {
             String explained = statement.text().substring(statement.queryOffset());
             return explain(
@@ -723,6 +827,44 @@ public final class StatementGate {
             return Decided.of(allow(statement));
         }
         return maskMySql(statement, caller, mode);
+    }
+
+    /**
+     * {@code PREPARE name FROM 'text'} is decided as the statement the text holds; where that statement is masked, the
+     * literal is replaced by one holding the rewrite, so the server prepares the masked statement and every later
+     * EXECUTE returns masked values.
+     */
+    private Decided prepareMySql(
+            LexedStatement statement, PreparedStatementUse prepare, Caller caller, MySqlMode mode) {
+        List<LexedStatement> inner = MySqlLexer.split(prepare.body(), mode);
+        if (inner.size() != 1) {
+            return Decided.of(unanalysable(statement, caller, "PREPARE of a text that is not one statement", true));
+        }
+        Decided decided = decideMySql(inner.get(0), caller, mode);
+        StatementVerdict prepared = decided.verdict();
+        StatementVerdict verdict =
+                switch (prepared.decision()) {
+                    case REFUSED -> refuse(statement, prepared.rule(), prepared.reason());
+                    case ALLOWED -> allow(statement);
+                    case REWRITTEN -> new StatementVerdict(
+                            statement.statementClass(),
+                            statement.normalized(),
+                            statement.digest(),
+                            Decision.REWRITTEN,
+                            statement.text().substring(0, prepare.bodyStart())
+                                    + mySqlString(prepared.sql(), mode)
+                                    + statement.text().substring(prepare.bodyEnd()),
+                            prepared.maskedColumns(),
+                            null,
+                            null);
+                };
+        return new Decided(verdict, decided.cacheable());
+    }
+
+    /** {@code text} as a MySQL string literal that the server reads back as {@code text} under {@code mode}. */
+    static String mySqlString(String text, MySqlMode mode) {
+        String escaped = mode.noBackslashEscapes() ? text : text.replace("\\", "\\\\");
+        return "'" + escaped.replace("'", "''") + "'";
     }
 
     /** The MySQL checks that need no analysis, in the order of {@link #screen}, with the dialect's side channels. */

@@ -4,12 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.custos.policy.StatementClass;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The gate's verdict on one statement. {@code normalized} has every literal replaced by {@code ?} and is what the
  * audit trail records, with {@code digest} (hex SHA-256 of it); {@code sql} is the text to send (the rewrite, or the
  * original); {@code rule} names the refusing rule ({@code null} unless refused); {@code reason} is the message for the
- * client; {@code touched} names the classified tables and columns the statement names, for the audit trail.
+ * client; {@code touched} names the classified tables and columns the statement names, for the audit trail;
+ * {@code preparedStatement} what it does to the session's SQL-level prepared statements, which the session keeps.
  */
 public record StatementVerdict(
         StatementClass statementClass,
@@ -20,7 +22,8 @@ public record StatementVerdict(
         List<String> maskedColumns,
         String rule,
         String reason,
-        Touched touched) {
+        Touched touched,
+        Optional<PreparedStatementUse> preparedStatement) {
     public StatementVerdict {
         requireNonNull(statementClass, "statementClass is null");
         requireNonNull(normalized, "normalized is null");
@@ -29,6 +32,21 @@ public record StatementVerdict(
         requireNonNull(sql, "sql is null");
         maskedColumns = List.copyOf(maskedColumns);
         requireNonNull(touched, "touched is null");
+        requireNonNull(preparedStatement, "preparedStatement is null");
+    }
+
+    /** A verdict that does nothing to prepared statements. */
+    public StatementVerdict(
+            StatementClass statementClass,
+            String normalized,
+            String digest,
+            Decision decision,
+            String sql,
+            List<String> maskedColumns,
+            String rule,
+            String reason,
+            Touched touched) {
+        this(statementClass, normalized, digest, decision, sql, maskedColumns, rule, reason, touched, Optional.empty());
     }
 
     /** A verdict that touches nothing classified (or where nobody looked). */
@@ -47,7 +65,22 @@ public record StatementVerdict(
     /** This verdict with {@code otherTouched}. */
     public StatementVerdict withTouched(Touched otherTouched) {
         return new StatementVerdict(
-                statementClass, normalized, digest, decision, sql, maskedColumns, rule, reason, otherTouched);
+                statementClass,
+                normalized,
+                digest,
+                decision,
+                sql,
+                maskedColumns,
+                rule,
+                reason,
+                otherTouched,
+                preparedStatement);
+    }
+
+    /** This verdict, saying what it does to the session's prepared statements. */
+    public StatementVerdict withPreparedStatement(Optional<PreparedStatementUse> use) {
+        return new StatementVerdict(
+                statementClass, normalized, digest, decision, sql, maskedColumns, rule, reason, touched, use);
     }
 
     /**

@@ -202,12 +202,9 @@ class StatementGateTest {
                         Decision.REFUSED,
                         "role-permission",
                         "custos: role staff may not run UPDATE"),
-                Arguments.of(
-                        "staff",
-                        "execute p",
-                        Decision.REFUSED,
-                        "role-permission",
-                        "custos: role staff may not run EXECUTE"),
+                // EXECUTE of a statement the session does not know goes to the server, which fails it; a known one
+                // carries its decision (StatementGatePreparedTest).
+                Arguments.of("staff", "execute p", Decision.ALLOWED, null, null),
                 Arguments.of("staff", "begin", Decision.ALLOWED, null, null),
                 Arguments.of("staff", "set search_path = public", Decision.ALLOWED, null, null),
                 Arguments.of("staff", "insert into customer (name) values ('x')", Decision.ALLOWED, null, null),

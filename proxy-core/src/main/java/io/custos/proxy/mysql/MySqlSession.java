@@ -24,6 +24,7 @@ import io.custos.rewrite.Caller;
 import io.custos.rewrite.Decision;
 import io.custos.rewrite.Digests;
 import io.custos.rewrite.MySqlMode;
+import io.custos.rewrite.SqlPreparedStatements;
 import io.custos.rewrite.StatementVerdict;
 import io.custos.rewrite.Verdict;
 import io.netty.buffer.ByteBuf;
@@ -175,6 +176,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private final Deque<MySqlCommand> pending = new ArrayDeque<>();
     private final Deque<MySqlPacket> held = new ArrayDeque<>();
     private final Map<Long, Prepared> prepared = new HashMap<>();
+    /** SQL-level prepared statements (PREPARE name FROM …), so that EXECUTE carries the decision of the one it runs. */
+    private final SqlPreparedStatements sqlPrepared = SqlPreparedStatements.mySql();
+
     private final long startNanos = System.nanoTime();
 
     private State state = State.HANDSHAKE;
@@ -1394,6 +1398,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
 
     private void onResetConnection(MySqlPacket packet) {
         prepared.clear();
+        sqlPrepared.clear();
         lastPrepared = null;
         forward(packet, MySqlCommand.Kind.SINGLE, List.of());
         refreshSession(null);
@@ -1419,7 +1424,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     /** The gate's verdict, timed as the gateway's own share of the statement's latency. */
     private Verdict check(String sql) {
         long started = System.nanoTime();
-        Verdict verdict = context.gate().checkMySql(sql, caller, mode);
+        Verdict verdict = context.gate().checkMySql(sql, caller, mode, sqlPrepared::get);
         context.metrics().added(PROTOCOL, System.nanoTime() - started);
         return verdict;
     }
@@ -1487,6 +1492,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
                 plugin = MySqlCodec.readNulString(payload, StandardCharsets.UTF_8);
             }
             prepared.clear();
+            sqlPrepared.clear();
             lastPrepared = null;
             policy = context.policy().get();
             requestedDatabase = database.isEmpty() ? null : database;
@@ -1817,12 +1823,14 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private void auditCompleted(StatementVerdict statement, long rows, long micros, int parameters) {
         trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version())
                 .withParameters(parameters));
+        sqlPrepared.completed(statement);
         if (statement.statementClass() == StatementClass.DDL) {
             context.catalogChanged().run();
         }
     }
 
     private void auditFailed(StatementVerdict statement, String sqlState, int errorCode, MySqlCommand head) {
+        sqlPrepared.failed(statement);
         trail.record(AuditRecord.failedBy(
                         audit, statement, sqlState, "MySQL error " + errorCode, head.elapsedMicros(), policy.version())
                 .withParameters(head.parameters));

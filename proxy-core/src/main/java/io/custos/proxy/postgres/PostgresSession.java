@@ -25,6 +25,7 @@ import io.custos.proxy.tls.TlsChannels;
 import io.custos.rewrite.Caller;
 import io.custos.rewrite.Decision;
 import io.custos.rewrite.NameResolution;
+import io.custos.rewrite.SqlPreparedStatements;
 import io.custos.rewrite.StatementVerdict;
 import io.custos.rewrite.Verdict;
 import io.netty.buffer.ByteBuf;
@@ -159,6 +160,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private IdleTimer idleTimer;
     /** The search path, learned from the server; see {@link SearchPathFollower}. */
     private final SearchPathFollower searchPath = new SearchPathFollower();
+
+    /** SQL-level prepared statements, so that EXECUTE carries the decision of the statement it runs. */
+    private final SqlPreparedStatements sqlPrepared = SqlPreparedStatements.postgres();
     /** What a named prepared statement was parsed under, to check again at Bind if that changed. */
     private final Map<String, Parsed> parsed = new HashMap<>();
     /**
@@ -1026,6 +1030,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     private void auditCompleted(StatementVerdict statement, long rows, long micros, int parameters) {
         trail.record(AuditRecord.completed(audit, statement, rows, micros, policy.version())
                 .withParameters(parameters));
+        sqlPrepared.completed(statement);
         if (statement.statementClass() == StatementClass.DDL) {
             ddlSinceReady |=
                     UNSEEN_IF_UNCOMMITTED.matcher(statement.normalized()).find();
@@ -1189,9 +1194,25 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
      */
     private Verdict check(String sql) {
         long started = System.nanoTime();
-        Verdict verdict = context.gate().check(sql, caller, standardConformingStrings);
+        Verdict verdict = context.gate().check(sql, caller, standardConformingStrings, this::preparedStatement);
         context.metrics().added(AuditContext.POSTGRESQL, System.nanoTime() - started);
         return verdict;
+    }
+
+    /**
+     * A prepared statement of this session by name, for EXECUTE: SQL-level ones, and the protocol's named statements,
+     * which share their names on the server.
+     */
+    private Optional<SqlPreparedStatements.Prepared> preparedStatement(String name) {
+        Optional<SqlPreparedStatements.Prepared> prepared = sqlPrepared.get(name);
+        if (prepared.isPresent()) {
+            return prepared;
+        }
+        Parsed at = parsed.get(name);
+        StatementVerdict verdict = statements.get(name);
+        return at == null || verdict == null
+                ? Optional.empty()
+                : Optional.of(new SqlPreparedStatements.Prepared(at.sql(), verdict.sql()));
     }
 
     private static StatementClass lastClass(Verdict verdict) {

@@ -3,6 +3,7 @@ package io.custos.rewrite.mysql;
 import io.custos.policy.StatementClass;
 import io.custos.rewrite.Digests;
 import io.custos.rewrite.MySqlMode;
+import io.custos.rewrite.PreparedStatementUse;
 import io.custos.rewrite.mysql.MySqlToken.Kind;
 import io.custos.rewrite.postgres.LexedStatement;
 import io.custos.rewrite.postgres.LexedStatement.Verb;
@@ -170,7 +171,63 @@ final class MySqlStatementAnalyzer {
                 embedsQuery() || inner.map(LexedStatement::embedsQuery).orElse(false),
                 significant.stream().anyMatch(token -> token.isWord("returning"))
                         || inner.map(LexedStatement::hasReturning).orElse(false),
-                statementMalformed);
+                statementMalformed,
+                statementMalformed ? Optional.empty() : preparedStatementUse(start, end));
+    }
+
+    /**
+     * {@code PREPARE name FROM 'text'} (with the literal's place, for the gate to mask inside it) or {@code FROM @var},
+     * {@code EXECUTE name [USING …]}, and {@code DEALLOCATE PREPARE name} or {@code DROP PREPARE name}. Names compare
+     * without case.
+     */
+    private Optional<PreparedStatementUse> preparedStatementUse(int start, int end) {
+        int to = significant.size();
+        String word = word(0, to);
+        if (word == null) {
+            return Optional.empty();
+        }
+        return switch (word) {
+            case "prepare" -> name(1).map(name -> prepareUse(name, start, end));
+            case "execute" -> isWord(1, to, "immediate")
+                    ? Optional.empty()
+                    : name(1).map(name -> PreparedStatementUse.of(PreparedStatementUse.Kind.EXECUTE, name));
+            case "deallocate", "drop" -> isWord(1, to, "prepare")
+                    ? name(2).map(name -> PreparedStatementUse.of(PreparedStatementUse.Kind.DEALLOCATE, name))
+                    : Optional.empty();
+            default -> Optional.empty();
+        };
+    }
+
+    private PreparedStatementUse prepareUse(String name, int start, int end) {
+        String text = message.substring(start, end);
+        int position = 3;
+        if (position < significant.size() && significant.get(position).kind() == Kind.INTRODUCER) {
+            position++;
+        }
+        int first = position;
+        StringBuilder body = new StringBuilder();
+        while (position < significant.size() && significant.get(position).kind() == Kind.STRING) {
+            body.append(MySqlTokenizer.stringValue(message, significant.get(position), mode));
+            position++;
+        }
+        if (!isWord(2, significant.size(), "from") || position == first || position < significant.size()) {
+            return new PreparedStatementUse(PreparedStatementUse.Kind.PREPARE, name, text, -1, -1, "");
+        }
+        return new PreparedStatementUse(
+                PreparedStatementUse.Kind.PREPARE,
+                name,
+                text,
+                significant.get(first).start() - start,
+                significant.get(position - 1).end() - start,
+                body.toString());
+    }
+
+    /** The identifier at {@code index}, lower-cased. */
+    private Optional<String> name(int index) {
+        if (index >= significant.size() || !significant.get(index).isIdentifier()) {
+            return Optional.empty();
+        }
+        return Optional.of(significant.get(index).value().toLowerCase(Locale.ROOT));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.custos.rewrite.postgres;
 import static java.util.Objects.requireNonNull;
 
 import io.custos.policy.StatementClass;
+import io.custos.rewrite.PreparedStatementUse;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,6 +38,7 @@ import java.util.Optional;
  * @param hasReturning whether a {@code RETURNING} clause appears
  * @param malformed whether the server's lexer would reject the statement (unterminated quote or comment, bad escape,
  *     unbalanced parentheses, a statement shape the lexer cannot follow)
+ * @param preparedStatement what the statement does to the session's SQL-level prepared statements, if anything
  */
 public record LexedStatement(
         int start,
@@ -55,7 +57,8 @@ public record LexedStatement(
         List<List<String>> sourceChains,
         boolean embedsQuery,
         boolean hasReturning,
-        boolean malformed) {
+        boolean malformed,
+        Optional<PreparedStatementUse> preparedStatement) {
     public LexedStatement {
         requireNonNull(text, "text is null");
         requireNonNull(statementClass, "statementClass is null");
@@ -68,6 +71,7 @@ public record LexedStatement(
         identifierChains = identifierChains.stream().map(List::copyOf).toList();
         writeTarget = requireNonNull(writeTarget, "writeTarget is null").map(List::copyOf);
         sourceChains = sourceChains.stream().map(List::copyOf).toList();
+        requireNonNull(preparedStatement, "preparedStatement is null");
     }
 
     /** One kind of work a statement does, named by the key words the client wrote, for example {@code DROP TABLE}. */

@@ -2,6 +2,7 @@ package io.custos.rewrite.postgres;
 
 import io.custos.policy.StatementClass;
 import io.custos.rewrite.Digests;
+import io.custos.rewrite.PreparedStatementUse;
 import io.custos.rewrite.postgres.LexedStatement.Verb;
 import io.custos.rewrite.postgres.PostgresToken.Kind;
 import java.util.ArrayDeque;
@@ -132,7 +133,46 @@ final class StatementAnalyzer {
                 sourceChains(shape, chains, target),
                 embedsQuery(),
                 significant.stream().anyMatch(token -> token.isWord("returning")),
-                statementMalformed);
+                statementMalformed,
+                statementMalformed ? Optional.empty() : preparedStatementUse(message.substring(start, end)));
+    }
+
+    /**
+     * {@code PREPARE name [(types)] AS …}, {@code EXECUTE name [(arguments)]}, {@code DEALLOCATE [PREPARE] name | ALL}
+     * and {@code DISCARD ALL}, which deallocates every prepared statement.
+     */
+    private Optional<PreparedStatementUse> preparedStatementUse(String text) {
+        int to = significant.size();
+        String word = word(0, to);
+        if (word == null) {
+            return Optional.empty();
+        }
+        return switch (word) {
+            case "prepare" -> isWord(1, to, "transaction")
+                    ? Optional.empty()
+                    : name(1).map(name ->
+                            new PreparedStatementUse(PreparedStatementUse.Kind.PREPARE, name, text, -1, -1, ""));
+            case "execute" -> name(1).map(name -> PreparedStatementUse.of(PreparedStatementUse.Kind.EXECUTE, name));
+            case "deallocate" -> {
+                int position = isWord(1, to, "prepare") ? 2 : 1;
+                yield isWord(position, to, "all") && position + 1 == to
+                        ? Optional.of(PreparedStatementUse.of(PreparedStatementUse.Kind.DEALLOCATE_ALL, ""))
+                        : name(position)
+                                .map(name -> PreparedStatementUse.of(PreparedStatementUse.Kind.DEALLOCATE, name));
+            }
+            case "discard" -> isWord(1, to, "all")
+                    ? Optional.of(PreparedStatementUse.of(PreparedStatementUse.Kind.DEALLOCATE_ALL, ""))
+                    : Optional.empty();
+            default -> Optional.empty();
+        };
+    }
+
+    /** The identifier at {@code index}, as PostgreSQL folds it. */
+    private Optional<String> name(int index) {
+        if (index >= significant.size() || !significant.get(index).isIdentifier()) {
+            return Optional.empty();
+        }
+        return Optional.of(significant.get(index).value());
     }
 
     /**

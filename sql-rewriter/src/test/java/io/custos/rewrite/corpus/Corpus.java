@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
@@ -42,6 +45,13 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * columns the gate reports when they are more than those named (a set operation takes the mask of its highest-level
  * branch). Optional keys of a statement: {@code params} (values for its placeholders), {@code sql_mode} (MySQL flags
  * set in the session first), {@code note}, and {@code not_end_to_end} (why it runs against the rewriter only).
+ *
+ * <p>Beside {@code cases:} a file may hold {@code views:}, views the cases read, each with its {@code sql} (the CREATE
+ * VIEW statement, every relation qualified by its schema, as the database prints a view's definition) and its {@code
+ * columns} with their types as the server's catalog shows them; and {@code classification:}, entries added to the demo
+ * policy's classification (rules for view columns, which win over what the view derives from its sources). The
+ * end-to-end run creates the views on the database before it starts its gateway, and drops them after; the rewriter run
+ * puts them in its catalog.
  */
 public final class Corpus {
     public static final List<String> ROLES = List.of("it_engineer", "info_clerk", "staff", "contractor");
@@ -49,6 +59,10 @@ public final class Corpus {
     public static final String POSTGRESQL = "postgresql.yaml";
     public static final String MYSQL = "mysql.yaml";
 
+    private static final Set<String> FILE_KEYS = Set.of("cases", "views", "classification");
+    private static final Set<String> VIEW_KEYS = Set.of("sql", "columns");
+    private static final Pattern CREATE_VIEW =
+            Pattern.compile("CREATE VIEW (\\w+) AS (.+)", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
     private static final Set<String> STATEMENT_KEYS =
             Set.of("sql", "note", "params", "sql_mode", "not_end_to_end", "others");
     private static final Set<String> DECISION_KEYS = Set.of("masked", "sources", "refused", "message");
@@ -59,19 +73,93 @@ public final class Corpus {
 
     /** The cases of one corpus file ({@link #POSTGRESQL} or {@link #MYSQL}), in file order. */
     public static List<CorpusCase> load(String file) {
+        return parse(file, read(file));
+    }
+
+    /**
+     * A view the cases of a corpus file read.
+     *
+     * @param name the view's name, in the schema the cases run in
+     * @param sql the statement that creates it
+     * @param definition its query, as the catalog holds it
+     * @param columns its columns' names and types, in order
+     */
+    public record View(String name, String sql, String definition, Map<String, String> columns) {
+        public View {
+            requireNonNull(name, "name is null");
+            requireNonNull(sql, "sql is null");
+            requireNonNull(definition, "definition is null");
+            columns = Collections.unmodifiableMap(new LinkedHashMap<>(columns));
+        }
+    }
+
+    /** The views a corpus file's cases read, in the order they are created. */
+    public static List<View> views(String file) {
+        Map<?, ?> root = root(file, read(file));
+        if (root.get("views") == null) {
+            return List.of();
+        }
+        if (!(root.get("views") instanceof List<?> views)) {
+            throw new IllegalArgumentException(file + ": 'views' must be a list");
+        }
+        List<View> parsed = new ArrayList<>();
+        for (Object node : views) {
+            if (!(node instanceof Map<?, ?> view)
+                    || !(view.get("sql") instanceof String sql)
+                    || !(view.get("columns") instanceof Map<?, ?> columns)
+                    || !VIEW_KEYS.containsAll(view.keySet())) {
+                throw new IllegalArgumentException(file + ": a view needs 'sql' and 'columns' and nothing else");
+            }
+            Matcher create = CREATE_VIEW.matcher(sql.strip());
+            if (!create.matches()) {
+                throw new IllegalArgumentException(file + ": expected CREATE VIEW name AS query: " + sql);
+            }
+            Map<String, String> types = new LinkedHashMap<>();
+            columns.forEach((column, type) -> types.put(String.valueOf(column), String.valueOf(type)));
+            parsed.add(new View(create.group(1), sql.strip(), create.group(2), types));
+        }
+        return List.copyOf(parsed);
+    }
+
+    /**
+     * The classification entries a corpus file adds to the demo policy, as items of its {@code classification:} list
+     * (each line indented by two spaces, as the demo policy's are); empty for none.
+     */
+    public static String classification(String file) {
+        Object classification = root(file, read(file)).get("classification");
+        if (classification == null) {
+            return "";
+        }
+        return String.valueOf(classification)
+                .lines()
+                .map(line -> line.isBlank() ? "" : "  " + line)
+                .collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    private static String read(String file) {
         String resource = "/io/custos/rewrite/corpus/" + file;
         try (InputStream in = requireNonNull(Corpus.class.getResourceAsStream(resource), resource)) {
-            return parse(file, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    static List<CorpusCase> parse(String file, String text) {
+    private static Map<?, ?> root(String file, String text) {
         Object document = new Load(LoadSettings.builder().setLabel(file).build()).loadFromString(text);
-        if (!(document instanceof Map<?, ?> root) || !(root.get("cases") instanceof List<?> statements)) {
+        if (!(document instanceof Map<?, ?> root) || !(root.get("cases") instanceof List<?>)) {
             throw new IllegalArgumentException(file + ": expected a mapping with a list 'cases'");
         }
+        for (Object key : root.keySet()) {
+            if (!FILE_KEYS.contains(String.valueOf(key))) {
+                throw new IllegalArgumentException(file + ": unknown key '" + key + "'");
+            }
+        }
+        return root;
+    }
+
+    static List<CorpusCase> parse(String file, String text) {
+        List<?> statements = (List<?>) root(file, text).get("cases");
         List<CorpusCase> cases = new ArrayList<>();
         for (int index = 0; index < statements.size(); index++) {
             cases.addAll(statement(file, index + 1, statements.get(index)));

@@ -28,8 +28,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The conformance corpus against the rewriter alone: the real gate and masker, the demo policy, and a catalog built
- * from the demo's DDL. Checks each case's decision, refusing rule and message, and for rewrites the masked source
+ * The conformance corpus against the rewriter alone: the real gate and masker, the demo policy with the corpus files'
+ * classification entries, and a catalog built from the demo's DDL and the corpus files' views. Checks each case's decision, refusing rule and message, and for rewrites the masked source
  * columns; deploy's end-to-end run checks the masked values themselves.
  */
 class CorpusRewriterTest {
@@ -186,7 +186,8 @@ class CorpusRewriterTest {
             if (in == null) {
                 throw new IllegalStateException(resource + " is not on the test class path");
             }
-            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8) + "\n"
+                    + Corpus.classification(Corpus.POSTGRESQL) + "\n" + Corpus.classification(Corpus.MYSQL);
             return PolicyLoader.parse(text, "demo-policy.yaml", Path.of("."));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

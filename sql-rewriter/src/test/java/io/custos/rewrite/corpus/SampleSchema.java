@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,7 +21,7 @@ import java.util.regex.Pattern;
  * {@code mysql-schema.sql}), with each column's type as the server's catalog prints it: PostgreSQL's
  * {@code format_type} ({@code character varying(40)}, {@code timestamp without time zone}) and MariaDB's
  * {@code COLUMN_TYPE} ({@code bigint(20)}, {@code int(11)}). The DDL is read line by line: one column or constraint
- * per line, as the sample files are written.
+ * per line, as the sample files are written. The views the corpus files define are added with the columns they list.
  */
 final class SampleSchema {
     private static final Pattern CREATE_TABLE = Pattern.compile("CREATE TABLE (\\w+) \\(");
@@ -28,12 +29,36 @@ final class SampleSchema {
 
     private SampleSchema() {}
 
+    /** The sample tables and the views of the PostgreSQL corpus, in a database named {@code custos_demo}. */
     static Catalog postgres() {
-        return Catalog.of(tables("sample/postgres-schema.sql", "public", SampleSchema::postgresType), 1);
+        List<CatalogTable> tables =
+                new ArrayList<>(tables("sample/postgres-schema.sql", "public", SampleSchema::postgresType));
+        tables.addAll(views(Corpus.POSTGRESQL, "public"));
+        return Catalog.of(tables, Set.of(), 1).withNames("custos_demo", false);
     }
 
+    /** The sample tables and the views of the MySQL corpus. */
     static Catalog mySql() {
-        return Catalog.of(tables("sample/mysql-schema.sql", "custos_demo", SampleSchema::mariaDbType), 1);
+        List<CatalogTable> tables =
+                new ArrayList<>(tables("sample/mysql-schema.sql", "custos_demo", SampleSchema::mariaDbType));
+        tables.addAll(views(Corpus.MYSQL, "custos_demo"));
+        return Catalog.of(tables, Set.of(), 1);
+    }
+
+    private static List<CatalogTable> views(String file, String schema) {
+        return Corpus.views(file).stream()
+                .map(view -> new CatalogTable(
+                        schema,
+                        view.name(),
+                        view.columns().entrySet().stream()
+                                .map(column -> new CatalogColumn(
+                                        column.getKey(),
+                                        column.getValue(),
+                                        column.getValue().matches("(?:var)?char.*|character.*|text")))
+                                .toList(),
+                        CatalogTable.Kind.VIEW,
+                        view.definition()))
+                .toList();
     }
 
     private static List<CatalogTable> tables(String resource, String schema, TypeMapping mapping) {
