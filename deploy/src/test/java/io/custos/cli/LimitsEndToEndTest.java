@@ -103,7 +103,8 @@ class LimitsEndToEndTest {
         Limits limits = limits(100, 100, 100, 16 << 10, 1000, seconds(60));
         try (TestGateway gateway = TestGateway.start(policy -> TestGateway.withLimits(policy, limits))) {
             String longStatement = "SELECT '" + "x".repeat(2000) + "'";
-            String hugeStatement = "SELECT '" + "x".repeat(20_000) + "'";
+            // Far larger than the socket buffers: the client is still sending when the gateway answers.
+            String hugeStatement = "SELECT '" + "x".repeat(4 << 20) + "'";
 
             try (Connection connection = gateway.connect("staff", "preferQueryMode=simple")) {
                 assertThatThrownBy(() -> execute(connection, longStatement))

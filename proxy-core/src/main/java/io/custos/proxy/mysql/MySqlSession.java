@@ -16,6 +16,7 @@ import io.custos.proxy.audit.SessionAudit;
 import io.custos.proxy.limits.ConnectionLimiter;
 import io.custos.proxy.limits.IdleTimer;
 import io.custos.proxy.limits.LoginLockout;
+import io.custos.proxy.session.LastWord;
 import io.custos.proxy.session.LiveSession;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.proxy.tls.ClientTls;
@@ -30,7 +31,6 @@ import io.custos.rewrite.Verdict;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -1906,7 +1906,7 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         }
         state = State.CLOSED;
         MySqlCodec.write(client, MySqlCodec.err(client.alloc(), code, sqlState, message), sequenceId);
-        client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        LastWord.flushAndClose(client);
         if (backend != null) {
             backend.close();
         }

@@ -18,6 +18,7 @@ import io.custos.proxy.audit.SessionAudit;
 import io.custos.proxy.limits.ConnectionLimiter;
 import io.custos.proxy.limits.IdleTimer;
 import io.custos.proxy.limits.LoginLockout;
+import io.custos.proxy.session.LastWord;
 import io.custos.proxy.session.LiveSession;
 import io.custos.proxy.session.SessionRegistry.CancelKey;
 import io.custos.proxy.tls.ClientTls;
@@ -32,7 +33,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -420,8 +420,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.CLOSED;
-        client.writeAndFlush(PostgresMessages.errorResponseV2(client.alloc(), "FATAL:  " + message + "\n"))
-                .addListener(ChannelFutureListener.CLOSE);
+        client.write(PostgresMessages.errorResponseV2(client.alloc(), "FATAL:  " + message + "\n"));
+        LastWord.flushAndClose(client);
     }
 
     /**
@@ -1512,8 +1512,8 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.CLOSED;
-        client.writeAndFlush(PostgresMessages.errorResponse(client.alloc(), "FATAL", sqlState, message))
-                .addListener(ChannelFutureListener.CLOSE);
+        client.write(PostgresMessages.errorResponse(client.alloc(), "FATAL", sqlState, message));
+        LastWord.flushAndClose(client);
         if (backend != null) {
             backend.close();
         }
