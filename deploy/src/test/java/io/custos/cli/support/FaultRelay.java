@@ -33,9 +33,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <ul>
  *   <li>{@code close:N}: pass N bytes, then close both sides;
- *   <li>{@code garbage:N:SEED}: pass N bytes, insert up to 300 random bytes, pass the rest, close 300 ms later;
- *   <li>{@code mutate:SEED}: damage the first 8 KiB (bit flips, bytes set, inserted, deleted, duplicated, length
- *       fields rewritten), pass the rest, close 300 ms later;
+ *   <li>{@code garbage:N:SEED}: pass N bytes, insert up to 300 random bytes, pass the rest, close 100 ms later;
+ *   <li>{@code mutate:SEED}: damage the first bytes read of the answer with {@link Mutator} (bit flips, bytes set,
+ *       inserted, deleted, duplicated, length fields rewritten), pass the rest, close 100 ms later;
  *   <li>{@code stall}: pass nothing more until the gateway closes its side.
  * </ul>
  *
@@ -43,8 +43,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class FaultRelay implements AutoCloseable {
     private static final byte[] MARKER = "/*fault:".getBytes(StandardCharsets.ISO_8859_1);
-    private static final long CLOSE_AFTER_DAMAGE_MILLIS = 300;
-    private static final int MUTATED_BYTES = 8192;
+    private static final long CLOSE_AFTER_DAMAGE_MILLIS = 100;
 
     private final ServerSocket listener;
     private final String targetHost;
@@ -302,8 +301,7 @@ public final class FaultRelay implements AutoCloseable {
                     drain(from, to);
                 }
                 case "mutate" -> {
-                    byte[] head = readAtLeast(chunk, MUTATED_BYTES, from);
-                    to.write(Mutator.mutate(head, new Random(Long.parseLong(parts[1])), mysql));
+                    to.write(Mutator.mutate(chunk, new Random(Long.parseLong(parts[1])), mysql));
                     to.flush();
                     closeLater();
                     drain(from, to);
