@@ -5,7 +5,9 @@ import io.custos.policy.Filter;
 import io.custos.rewrite.Caller;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.sql.JoinConditionType;
 import org.apache.calcite.sql.SqlCall;
@@ -43,7 +45,8 @@ import org.apache.calcite.sql.validate.SqlValidatorScope;
  *       an aggregate) it is <i>computed</i>. A column's filter decides: {@code deny} permits neither, {@code equality}
  *       permits compared uses, {@code allow} both. The negations and {@code IS [NOT] NULL} count as compared: they
  *       reveal no more than the equality test, and presence is what every text mask shows anyway.
- *   <li><b>Result shaping</b> (GROUP BY with ROLLUP, CUBE and grouping sets, ORDER BY also by output name or ordinal,
+ *   <li><b>Result shaping</b> (GROUP BY with ROLLUP, CUBE and grouping sets, ORDER BY and PostgreSQL's DISTINCT ON
+ *       also by output name or ordinal,
  *       window PARTITION BY and ORDER BY, an aggregate's ORDER BY or WITHIN GROUP): any use of a protected column is
  *       refused unless its filter is {@code allow}, since the order or grouping of rows is computed on the values.
  * </ul>
@@ -60,15 +63,28 @@ final class PredicateCheck {
     private final Caller caller;
     private final Dialect dialect;
     private final ViewLineage views;
+    private final Function<SqlSelect, List<SqlNode>> distinctOn;
     private final Set<SqlNode> visited = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** {@code views}: the columns of views, traced into their definitions, so a view column has its sources' rules. */
     PredicateCheck(SqlValidator validator, Lineage lineage, Caller caller, Dialect dialect, ViewLineage views) {
+        this(validator, lineage, caller, dialect, views, select -> List.of());
+    }
+
+    /** {@code distinctOn}: the PostgreSQL DISTINCT ON list of each SELECT, checked as ORDER BY items are. */
+    PredicateCheck(
+            SqlValidator validator,
+            Lineage lineage,
+            Caller caller,
+            Dialect dialect,
+            ViewLineage views,
+            Function<SqlSelect, List<SqlNode>> distinctOn) {
         this.validator = validator;
         this.lineage = lineage;
         this.caller = caller;
         this.dialect = dialect;
         this.views = views;
+        this.distinctOn = distinctOn;
     }
 
     /** The forbidden use, with the rule that refuses it and the message for the client. */
@@ -185,7 +201,16 @@ final class PredicateCheck {
         if (select.getOrderList() != null) {
             SqlValidatorScope orderScope = validator.getOrderScope(select);
             for (SqlNode item : select.getOrderList()) {
-                orderItem(select, item, orderScope);
+                orderItem(select, item, orderScope, "ORDER BY");
+            }
+        }
+        List<SqlNode> distinct = distinctOn.apply(select);
+        if (!distinct.isEmpty()) {
+            // The validator makes an ORDER BY scope, which also sees the outputs' names, only for a SELECT with ORDER
+            // BY; without one a DISTINCT ON item naming an output cannot be resolved, and fails closed.
+            SqlValidatorScope scope = select.getOrderList() == null ? selectScope : validator.getOrderScope(select);
+            for (SqlNode item : distinct) {
+                orderItem(select, item, scope, "DISTINCT ON");
             }
         }
         if (select.getOffset() != null) {
@@ -208,19 +233,22 @@ final class PredicateCheck {
         }
     }
 
-    /** An ORDER BY item: an output ordinal, an output name or an expression over the FROM items. */
-    private void orderItem(SqlSelect select, SqlNode item, SqlValidatorScope scope) {
+    /**
+     * An ORDER BY item (or a DISTINCT ON item, read by the same rules): an output ordinal, an output name or an
+     * expression over the FROM items.
+     */
+    private void orderItem(SqlSelect select, SqlNode item, SqlValidatorScope scope, String clause) {
         SqlNode key = sortKey(item);
         if (key instanceof SqlNumericLiteral) {
-            shapedOutput(select, key, "ORDER BY");
+            shapedOutput(select, key, clause);
             return;
         }
         int output = outputNamed(select, key, scope);
         if (output >= 0) {
-            shapedOutput(select, output, "ORDER BY");
+            shapedOutput(select, output, clause);
             return;
         }
-        shaping(key, scope, "ORDER BY");
+        shaping(key, scope, clause);
     }
 
     /**
@@ -252,7 +280,7 @@ final class PredicateCheck {
         int position = ((SqlNumericLiteral) ordinal).intValue(true);
         int count = validator.getValidatedNodeType(query).getFieldCount();
         if (position < 1 || position > count) {
-            throw new LineageException("ORDER BY position " + position + " is not in the select list");
+            throw new LineageException(clause + " position " + position + " is not in the select list");
         }
         shapedOutput(query, position - 1, clause);
     }

@@ -41,6 +41,7 @@ import org.apache.calcite.sql.SqlUpdate;
 import org.apache.calcite.sql.parser.SqlAbstractParserImpl;
 import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
+import org.apache.calcite.sql.parser.SqlParserPos;
 import org.apache.calcite.sql.type.SqlTypeUtil;
 import org.apache.calcite.sql.validate.SqlValidator;
 import org.slf4j.Logger;
@@ -53,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * <p>Design: Calcite parses the lexer's prepared text and validates it against a Calcite schema built from the
  * catalog (cached per catalog version). {@link Lineage} traces each output column of the top-level result to its
  * source columns. For every output position with a protected source, the output's expression is wrapped in the mask
- * of the highest-level protected source, in every branch of a set operation; a {@code *} that contains a masked
+ * of the highest-level protected source, in each branch of a set operation by that branch's own sources; a {@code *}
+ * that contains a masked
  * column is replaced by its explicit column list. Edits are spliced into the client's text by offset, so literals,
  * placeholders, comments and layout elsewhere stay byte for byte. The wrapped spans that are more than a column
  * reference are parsed once more, on their own, as a check that the positions were read right.
@@ -195,10 +197,26 @@ public final class QueryMasker {
                 ? new Lineage(validator, current, statement, calciteText)
                 : new Lineage(validator, current);
         try {
-            PredicateCheck.Refusal refusal =
-                    new PredicateCheck(validator, lineage, caller, dialect, snapshot.views()).check(validated);
+            Map<Integer, List<SqlNode>> distinctOn =
+                    dialect == Dialect.POSTGRESQL ? DistinctOn.find(calciteText) : Map.of();
+            Spans selects = new Spans(statement);
+            Set<Integer> checked = new HashSet<>();
+            PredicateCheck.Refusal refusal = new PredicateCheck(
+                            validator, lineage, caller, dialect, snapshot.views(), select -> {
+                                if (distinctOn.isEmpty() || select.getParserPosition() == SqlParserPos.ZERO) {
+                                    return List.of();
+                                }
+                                int offset = selects.startOf(select.getParserPosition());
+                                checked.add(offset);
+                                return distinctOn.getOrDefault(offset, List.of());
+                            })
+                    .check(validated);
             if (refusal != null) {
                 return new MaskOutcome.Refused(refusal.rule(), refusal.reason());
+            }
+            if (!checked.containsAll(distinctOn.keySet())) {
+                // A DISTINCT ON list no SELECT of the tree claimed would go unchecked.
+                return new MaskOutcome.Unanalysable("DISTINCT ON could not be placed in the query");
             }
             return new Rewrite(
                             statement,
@@ -241,6 +259,9 @@ public final class QueryMasker {
         requireNonNull(caller, "caller is null");
         if (statement.length() != calciteText.length()) {
             return new MaskOutcome.Unanalysable("the prepared text does not match the statement");
+        }
+        if (dialect == Dialect.POSTGRESQL && DistinctOn.present(calciteText)) {
+            return new MaskOutcome.Unanalysable("DISTINCT ON in a write is not analysed");
         }
         Catalog current = requireNonNull(catalog.get(), "catalog supplied is null");
         SqlNode parsed;
@@ -401,8 +422,8 @@ public final class QueryMasker {
         private final Map<SqlIdentifier, SqlSelect> starSelects = new IdentityHashMap<>();
         private final Set<String> masked = new TreeSet<>();
         private final List<String> complexSpans = new ArrayList<>();
-        /** Outputs whose protected value a view computes: masked as NULL, like any computed value. */
-        private final Set<Integer> computed = new HashSet<>();
+        /** Outputs of each branch whose protected value a view computes: masked as NULL, like any computed value. */
+        private final Map<SqlNode, Set<Integer>> computed = new IdentityHashMap<>();
 
         private final Dialect dialect;
         private final boolean backslashEscapes;
@@ -430,13 +451,18 @@ public final class QueryMasker {
         MaskOutcome run(SqlNode query) {
             List<SqlNode> leaves = lineage.leaves(query);
             int columns = validator.getValidatedNodeType(query).getFieldCount();
+            // Each branch of a set operation is masked by its own sources: a branch with none is left alone, one with
+            // some gets the mask of its highest-level one. That shows no more than the branches run one by one, which
+            // the caller may do: every row of UNION, INTERSECT or EXCEPT is a row of one branch, and the set operation
+            // compares and removes duplicates of values already masked in their branch, never of the protected values
+            // themselves. Each mask keeps its branch's type (a text mask is cast back to the column's declared type, a
+            // computed value becomes NULL of its own type), so the branches still agree as the server resolved them.
             for (int index = 0; index < columns; index++) {
-                Mask mask = maskFor(leaves, index);
-                if (mask == null) {
-                    continue;
-                }
                 for (int leaf = 0; leaf < leaves.size(); leaf++) {
-                    maskLeaf(leaves.get(leaf), index, mask, leaf == 0);
+                    Mask mask = maskFor(leaves.get(leaf), index);
+                    if (mask != null) {
+                        maskLeaf(leaves.get(leaf), index, mask, leaf == 0);
+                    }
                 }
             }
             starMasks.forEach(this::expandStar);
@@ -535,24 +561,22 @@ public final class QueryMasker {
             }
         }
 
-        /** The mask of the highest-level protected source of an output, over every branch; null if none. */
-        private Mask maskFor(List<SqlNode> leaves, int index) {
+        /** The mask of the highest-level protected source of one branch's output; null if none. */
+        private Mask maskFor(SqlNode leaf, int index) {
             ColumnRule chosen = null;
             List<String> sources = new ArrayList<>();
-            for (SqlNode leaf : leaves) {
-                for (Lineage.Source origin : lineage.origins(leaf, index)) {
-                    for (Classified classified : classified(origin, caller, views, dialect, 0)) {
-                        ColumnRule rule = classified.rule();
-                        if (!isProtected(rule, caller)) {
-                            continue;
-                        }
-                        sources.add(classified.source().toString());
-                        if (classified.computed()) {
-                            computed.add(index);
-                        }
-                        if (chosen == null || rule.level() > chosen.level()) {
-                            chosen = rule;
-                        }
+            for (Lineage.Source origin : lineage.origins(leaf, index)) {
+                for (Classified classified : classified(origin, caller, views, dialect, 0)) {
+                    ColumnRule rule = classified.rule();
+                    if (!isProtected(rule, caller)) {
+                        continue;
+                    }
+                    sources.add(classified.source().toString());
+                    if (classified.computed()) {
+                        computed.computeIfAbsent(leaf, key -> new HashSet<>()).add(index);
+                    }
+                    if (chosen == null || rule.level() > chosen.level()) {
+                        chosen = rule;
                     }
                 }
             }
@@ -584,7 +608,11 @@ public final class QueryMasker {
             boolean textual = column != null ? column.textual() : textual(lineage.type(leaf, index));
             String label = labelled && expression.alias() == null ? lineage.label(output) : null;
             Spans.Span span = spans.ofExpression(expression.expression());
-            wrap(span, mask, textual, column == null || computed.contains(index) ? null : column.type(), label);
+            wrap(span, mask, textual, column == null || computed(leaf, index) ? null : column.type(), label);
+        }
+
+        private boolean computed(SqlNode leaf, int index) {
+            return computed.getOrDefault(leaf, Set.of()).contains(index);
         }
 
         /** Wraps a span in a mask; a value of VALUES is never widened over parentheses, which are its row's. */
@@ -631,7 +659,7 @@ public final class QueryMasker {
                 }
                 CatalogColumn declared = lineage.bareColumn(column);
                 boolean textual = declared != null ? declared.textual() : textual(lineage.type(select, index));
-                String declaredType = declared == null || computed.contains(index) ? null : declared.type();
+                String declaredType = declared == null || computed(select, index) ? null : declared.type();
                 columns.add(render(mask, reference, textual, declaredType) + " AS " + label(name));
             }
             Spans.Span span = spans.ofNode(star);

@@ -111,6 +111,11 @@ final class Spans {
                 offset(pos.getLineNum(), pos.getColumnNum()), offset(pos.getEndLineNum(), pos.getEndColumnNum()) + 1);
     }
 
+    /** The offset where a parser position starts. */
+    int startOf(SqlParserPos pos) {
+        return offset(pos.getLineNum(), pos.getColumnNum());
+    }
+
     private int offset(int line, int column) {
         if (line > lineStarts.length) {
             throw new LineageException("position beyond the text: line " + line);

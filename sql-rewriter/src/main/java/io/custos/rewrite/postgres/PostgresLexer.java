@@ -116,12 +116,19 @@ public final class PostgresLexer {
      * {@code ?}; a {@code U&"…"} name becomes the plain quoted name it denotes, padded with spaces; locking clauses
      * ({@code FOR UPDATE}, {@code FOR NO KEY UPDATE}, {@code FOR SHARE}, {@code FOR KEY SHARE}, with {@code OF …},
      * {@code NOWAIT} or {@code SKIP LOCKED}), which Calcite does not parse and which change no output, become spaces.
-     * Line breaks are kept everywhere, so that line and column positions agree too.
+     * {@code DISTINCT ON (list)} after SELECT, which Calcite does not parse either, keeps one row of each group and
+     * changes no output's value: it becomes a comment holding the list as prepared for Calcite, {@code /*list*}{@code
+     * /}, padded with spaces, which the masker reads back to check the list as it checks ORDER BY (Calcite ignores
+     * it; the comments of the client's text are spaces by then, so it is the only one). Line breaks are kept
+     * everywhere, so that line and column positions agree too; a DISTINCT ON across lines stays as it is, and Calcite
+     * fails on it.
      */
     static char[] calciteText(String message, List<PostgresToken> tokens) {
         char[] text = message.toCharArray();
-        blankLockingClauses(
-                text, tokens.stream().filter(PostgresToken::significant).toList());
+        List<PostgresToken> significant =
+                tokens.stream().filter(PostgresToken::significant).toList();
+        blankLockingClauses(text, significant);
+        List<int[]> distinctOn = distinctOn(message, significant);
         for (PostgresToken token : tokens) {
             switch (token.kind()) {
                 case COMMENT -> blank(text, token.start(), token.end());
@@ -140,7 +147,50 @@ public final class PostgresLexer {
                 default -> {}
             }
         }
+        for (int[] region : distinctOn) {
+            String list = new String(text, region[1], region[2] - region[1]);
+            if (list.contains("*/") || list.contains("/*")) {
+                continue;
+            }
+            blank(text, region[0], region[3]);
+            String comment = "/*" + list;
+            comment.getChars(0, comment.length(), text, region[0]);
+            text[region[3] - 2] = '*';
+            text[region[3] - 1] = '/';
+        }
         return text;
+    }
+
+    /**
+     * Each {@code SELECT DISTINCT ON (list)} on one line: the offsets of DISTINCT, of the list's start and end, and
+     * just past its closing parenthesis.
+     */
+    private static List<int[]> distinctOn(String message, List<PostgresToken> significant) {
+        List<int[]> regions = new ArrayList<>();
+        for (int index = 1; index + 2 < significant.size(); index++) {
+            if (!significant.get(index).isWord("distinct")
+                    || !significant.get(index - 1).isWord("select")
+                    || !significant.get(index + 1).isWord("on")
+                    || !significant.get(index + 2).isPunctuation("(")) {
+                continue;
+            }
+            int depth = 0;
+            for (int close = index + 2; close < significant.size(); close++) {
+                PostgresToken token = significant.get(close);
+                if (token.isPunctuation("(")) {
+                    depth++;
+                } else if (token.isPunctuation(")") && --depth == 0) {
+                    int start = significant.get(index).start();
+                    String region = message.substring(start, token.end());
+                    if (region.indexOf('\n') < 0 && region.indexOf('\r') < 0) {
+                        regions.add(new int[] {start, significant.get(index + 2).end(), token.start(), token.end()});
+                    }
+                    index = close;
+                    break;
+                }
+            }
+        }
+        return regions;
     }
 
     private static void blankLockingClauses(char[] text, List<PostgresToken> significant) {

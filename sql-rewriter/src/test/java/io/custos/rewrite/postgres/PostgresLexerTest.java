@@ -355,7 +355,13 @@ class PostgresLexerTest {
                 Arguments.of("select a from t for key share for update of t, u", "select a from t" + " ".repeat(33)),
                 Arguments.of("(select a from t for update) limit 1", "(select a from t           ) limit 1"),
                 Arguments.of("select substring(a from 1 for 2) from t", "select substring(a from 1 for 2) from t"),
-                Arguments.of("declare c cursor for select a from t", "declare c cursor for select a from t"));
+                Arguments.of("declare c cursor for select a from t", "declare c cursor for select a from t"),
+                // DISTINCT ON: a comment holding the list as prepared for Calcite, which the masker reads back.
+                Arguments.of("select distinct on (a, $1) b from t", "select /*a, ? " + " ".repeat(10) + "*/ b from t"),
+                Arguments.of(
+                        "select distinct on (f('x)')) b from t", "select /*f('  ')" + " ".repeat(10) + "*/ b from t"),
+                Arguments.of("select distinct on (a,\n b) c from t", "select distinct on (a,\n b) c from t"),
+                Arguments.of("select distinct b from t", "select distinct b from t"));
     }
 
     @ParameterizedTest
