@@ -80,6 +80,12 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--tool-seconds", description = "Seconds per pgbench and sysbench run (default: ${DEFAULT-VALUE})")
     int toolSeconds = 3;
 
+    @Option(names = "--pgbench-modes", split = ",", description = "simple, extended, prepared (default: all)")
+    List<String> pgbenchModes = PgBench.MODES;
+
+    @Option(names = "--sysbench-tests", split = ",", description = "oltp_point_select, oltp_read_only (default: both)")
+    List<String> sysbenchTests = SysBench.TESTS;
+
     @Option(names = "--pgbench-scale", description = "pgbench -i scale (default: ${DEFAULT-VALUE})")
     int pgbenchScale = 1;
 
@@ -161,6 +167,13 @@ public final class Harness implements Callable<Integer> {
                 Optional<PgBouncer> pgbouncer = startPgBouncer(chosenProtocols, databases, work, closer);
                 report.machine("load average before", loadAverage());
                 Targets targets = new Targets(databases, gateways, pgbouncer);
+                for (GatewayHandle gateway : gateways) {
+                    for (Backend.Protocol protocol : chosenProtocols) {
+                        report.measurement(
+                                protocolName(protocol) + ": first statement after start through " + gateway.name(),
+                                FirstStatement.run(targets.gateway(gateway, protocol)));
+                    }
+                }
                 if (chosen.contains(Section.WORKLOADS)) {
                     for (Backend.Protocol protocol : chosenProtocols) {
                         runWorkloads(protocol, targets, databases);
@@ -376,7 +389,7 @@ public final class Harness implements Callable<Integer> {
     private void runPgBench(PgBench pgbench, Targets targets) {
         Map<String, List<RunResult>> runs = new LinkedHashMap<>();
         try {
-            for (String mode : PgBench.MODES) {
+            for (String mode : pgbenchModes) {
                 List<RunResult> modeRuns = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
                     for (ToolTarget target : toolTargets(targets, Backend.Protocol.POSTGRESQL)) {
@@ -397,7 +410,7 @@ public final class Harness implements Callable<Integer> {
     private void runSysBench(SysBench sysbench, Targets targets) {
         Map<String, List<RunResult>> runs = new LinkedHashMap<>();
         try {
-            for (String test : SysBench.TESTS) {
+            for (String test : sysbenchTests) {
                 List<RunResult> testRuns = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
                     for (ToolTarget target : toolTargets(targets, Backend.Protocol.MYSQL)) {

@@ -32,6 +32,8 @@ class HarnessSmokeTest {
                 "--workloads=point-unclassified-simple,point-masked-prepared,service-desk",
                 "--tool-clients=2",
                 "--tool-seconds=1",
+                "--pgbench-modes=prepared",
+                "--sysbench-tests=oltp_read_only",
                 "--sysbench-table-size=1000",
                 "--stream-mib=32",
                 "--stream-rate-mib=32",
@@ -50,10 +52,17 @@ class HarnessSmokeTest {
         assertThat(runs)
                 .extracting(RunResult::workload)
                 .contains("point-unclassified-simple", "point-masked-prepared", "service-desk");
+        if (Tools.find("pgbench").isPresent()) {
+            assertThat(runs).extracting(RunResult::workload).contains("pgbench-select-only-prepared");
+        }
+        if (Tools.find("sysbench").isPresent()) {
+            assertThat(runs).extracting(RunResult::workload).contains("sysbench-oltp_read_only");
+        }
         Map<String, Map<String, Object>> measurements = report.measurements();
         assertThat(measurements.keySet())
                 .anySatisfy(name -> assertThat(name).startsWith("PostgreSQL: 32 MiB result"))
-                .anySatisfy(name -> assertThat(name).startsWith("MySQL: 20 idle connections"));
+                .anySatisfy(name -> assertThat(name).startsWith("MySQL: 20 idle connections"))
+                .anySatisfy(name -> assertThat(name).startsWith("PostgreSQL: first statement after start"));
         measurements.entrySet().stream()
                 .filter(entry -> entry.getKey().contains("MiB result"))
                 .forEach(
