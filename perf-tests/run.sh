@@ -20,7 +20,7 @@ mkdir -p perf-tests/target/results
 java -cp "$classpath" io.custos.perf.Harness "$@"
 
 if [[ -z "${SKIP_JMH:-}" ]]; then
-    java -cp "$classpath" org.openjdk.jmh.Main -wi 3 -w 1 -i 5 -r 1 -f 1 \
+    java -cp "$classpath" org.openjdk.jmh.Main -wi 2 -w 1 -i 3 -r 1 -f 1 \
         -rf json -rff perf-tests/target/results/jmh.json 'io\.custos\..*Benchmark.*' \
         | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.|i\.c\.)'
 fi
