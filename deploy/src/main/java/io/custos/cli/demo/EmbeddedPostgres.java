@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -85,6 +86,15 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * clients may still connect without TLS.
      */
     public static EmbeddedPostgres start(int port, SampleData data, ServerTls tls) {
+        return start(port, data, tls, Map.of());
+    }
+
+    /**
+     * As {@link #start(int, SampleData, ServerTls)}, with {@code serverConfig} added to the server's settings (the
+     * performance harness raises {@code max_connections} for its thousand idle sessions).
+     */
+    public static EmbeddedPostgres start(int port, SampleData data, ServerTls tls, Map<String, String> serverConfig) {
+        requireNonNull(serverConfig, "serverConfig is null");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
         }
@@ -102,6 +112,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                             .setPGStartupWait(STARTUP_WAIT)
                             .setServerConfig("password_encryption", "scram-sha-256")
                             .setServerConfig("listen_addresses", HOST);
+            serverConfig.forEach(builder::setServerConfig);
             if (tls != null) {
                 builder.setServerConfig("ssl", "on")
                         .setServerConfig(
