@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -107,6 +108,7 @@ final class HarnessPolicy {
                 audit,
                 null,
                 limits,
-                demo.analysis());
+                demo.analysis(),
+                Optional.empty());
     }
 }
