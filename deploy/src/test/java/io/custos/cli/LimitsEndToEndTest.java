@@ -39,7 +39,8 @@ class LimitsEndToEndTest {
                 authentication,
                 DEFAULTS.idleSessionTimeout(),
                 DEFAULTS.idleInTransactionTimeout(),
-                DEFAULTS.lockout());
+                DEFAULTS.lockout(),
+                DEFAULTS.shutdownDrain());
     }
 
     @Test
@@ -165,7 +166,8 @@ class LimitsEndToEndTest {
                 seconds(60),
                 seconds(2),
                 seconds(1),
-                DEFAULTS.lockout());
+                DEFAULTS.lockout(),
+                DEFAULTS.shutdownDrain());
         try (TestGateway gateway = TestGateway.start(policy -> TestGateway.withLimits(policy, limits))) {
             try (Connection idle = gateway.connect("staff", "")) {
                 execute(idle, "SELECT 1");

@@ -34,7 +34,8 @@ class LockoutEndToEndTest {
                 defaults.authenticationTimeout(),
                 defaults.idleSessionTimeout(),
                 defaults.idleInTransactionTimeout(),
-                new Limits.Lockout(1, INITIAL_DELAY, INITIAL_DELAY, 4, LOCK, Duration.ofMinutes(5)));
+                new Limits.Lockout(1, INITIAL_DELAY, INITIAL_DELAY, 4, LOCK, Duration.ofMinutes(5)),
+                defaults.shutdownDrain());
         try (TestGateway gateway = TestGateway.start(policy -> TestGateway.withLimits(policy, limits))) {
             assertThat(loginFails(gateway, "staff", "wrong-1").getSQLState()).isEqualTo("28P01");
 

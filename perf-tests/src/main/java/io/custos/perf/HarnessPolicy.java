@@ -92,7 +92,8 @@ final class HarnessPolicy {
                 defaults.authenticationTimeout(),
                 defaults.idleSessionTimeout(),
                 defaults.idleInTransactionTimeout(),
-                defaults.lockout());
+                defaults.lockout(),
+                defaults.shutdownDrain());
         AuditSettings audit = demo.audit()
                 .withFile(auditFile)
                 .withKey(new SecretSource.Given(AUDIT_KEY))

@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param idleSessionTimeout time a session may wait for its next statement outside a transaction; zero for none
  * @param idleInTransactionTimeout time a session may wait for its next statement inside a transaction; zero for none
  * @param lockout how failed logins are slowed and then refused
+ * @param shutdownDrain time statements still running when the gateway stops may take to finish; zero ends every
+ *     session at once
  */
 public record Limits(
         int maxConnections,
@@ -28,7 +30,8 @@ public record Limits(
         Duration authenticationTimeout,
         Duration idleSessionTimeout,
         Duration idleInTransactionTimeout,
-        Lockout lockout) {
+        Lockout lockout,
+        Duration shutdownDrain) {
     public static final Limits DEFAULTS = new Limits(
             1000,
             100,
@@ -38,13 +41,30 @@ public record Limits(
             Duration.ofSeconds(60),
             Duration.ofHours(8),
             Duration.ofHours(1),
-            Lockout.DEFAULTS);
+            Lockout.DEFAULTS,
+            Duration.ofSeconds(30));
 
     public Limits {
         requireNonNull(authenticationTimeout, "authenticationTimeout is null");
         requireNonNull(idleSessionTimeout, "idleSessionTimeout is null");
         requireNonNull(idleInTransactionTimeout, "idleInTransactionTimeout is null");
         requireNonNull(lockout, "lockout is null");
+        requireNonNull(shutdownDrain, "shutdownDrain is null");
+    }
+
+    /** These limits with {@code shutdownDrain} in place of the drain time. */
+    public Limits withShutdownDrain(Duration shutdownDrain) {
+        return new Limits(
+                maxConnections,
+                maxConnectionsPerUser,
+                maxConnectionsPerAddress,
+                maxMessageBytes,
+                maxStatementBytes,
+                authenticationTimeout,
+                idleSessionTimeout,
+                idleInTransactionTimeout,
+                lockout,
+                shutdownDrain);
     }
 
     /**

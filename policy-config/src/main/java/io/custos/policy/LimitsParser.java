@@ -23,7 +23,8 @@ final class LimitsParser {
             "authentication_timeout_seconds",
             "idle_session_timeout_seconds",
             "idle_in_transaction_timeout_seconds",
-            "lockout");
+            "lockout",
+            "shutdown_drain_seconds");
     static final List<String> LOCKOUT_KEYS = List.of(
             "delay_after", "initial_delay_millis", "max_delay_millis", "lock_after", "lock_seconds", "window_seconds");
 
@@ -35,6 +36,9 @@ final class LimitsParser {
 
     private static final int MAX_SECONDS = 7 * 24 * 3600;
     private static final int MAX_DELAY_MILLIS = 60_000;
+
+    /** An hour: a stop that waits longer is one an operator would end by force anyway. */
+    private static final int MAX_DRAIN_SECONDS = 3600;
 
     private final Problems problems;
 
@@ -66,6 +70,8 @@ final class LimitsParser {
                 .filter(value -> !Nodes.isNull(value))
                 .map(this::lockout)
                 .orElse(defaults.lockout());
+        Duration shutdownDrain =
+                seconds(reader, "shutdown_drain_seconds", 0, MAX_DRAIN_SECONDS, defaults.shutdownDrain());
         return new Limits(
                 maxConnections,
                 perUser,
@@ -75,7 +81,8 @@ final class LimitsParser {
                 authentication,
                 idle,
                 idleInTransaction,
-                lockout);
+                lockout,
+                shutdownDrain);
     }
 
     private Limits.Lockout lockout(Node node) {

@@ -78,7 +78,7 @@ class PolicyTlsAndLimitsTest {
     void parse_limits_overrideDefaultsKeyByKey() {
         String text = MINIMAL
                 + "limits: {max_connections: 50, idle_in_transaction_timeout_seconds: 0,"
-                + " lockout: {lock_after: 4, lock_seconds: 30}}\n";
+                + " lockout: {lock_after: 4, lock_seconds: 30}, shutdown_drain_seconds: 5}\n";
 
         Limits limits = PolicyLoader.parse(text, SOURCE, BASE).limits();
 
@@ -89,6 +89,8 @@ class PolicyTlsAndLimitsTest {
         assertThat(limits.lockout().lockAfter()).isEqualTo(4);
         assertThat(limits.lockout().lockDuration()).isEqualTo(Duration.ofSeconds(30));
         assertThat(limits.lockout().delayAfter()).isEqualTo(Limits.Lockout.DEFAULTS.delayAfter());
+        assertThat(limits.shutdownDrain()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Limits.DEFAULTS.shutdownDrain()).isEqualTo(Duration.ofSeconds(30));
     }
 
     static Stream<Arguments> badPolicies() {
@@ -137,7 +139,10 @@ class PolicyTlsAndLimitsTest {
                         "8:10: unknown key 'idle_seconds' in 'limits' (allowed: max_connections,"
                                 + " max_connections_per_user, max_connections_per_address, max_message_bytes,"
                                 + " max_statement_bytes, authentication_timeout_seconds, idle_session_timeout_seconds,"
-                                + " idle_in_transaction_timeout_seconds, lockout)"),
+                                + " idle_in_transaction_timeout_seconds, lockout, shutdown_drain_seconds)"),
+                arguments(
+                        MINIMAL + "limits: {shutdown_drain_seconds: 3601}\n",
+                        "8:34: 'shutdown_drain_seconds' in 'limits' is out of range: 3601 (expected: 0..3600)"),
                 arguments(
                         MINIMAL + "limits: {authentication_timeout_seconds: 0}\n",
                         "8:42: 'authentication_timeout_seconds' in 'limits' is out of range: 0 (expected: 1..604800)"),

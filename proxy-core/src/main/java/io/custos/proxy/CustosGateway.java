@@ -40,6 +40,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -52,10 +53,21 @@ import org.slf4j.LoggerFactory;
  * <p>Start order: audit trail (nothing may run unaudited), then per protocol its catalog (the gate needs it) and its
  * listener, after one analysis warm-up (the first Calcite statement costs about a second), then the admin listener
  * and the policy file watcher. The protocols share the audit trail, the session ids, the event loops and the policy in
- * force; each has its own catalog and gate. Close runs the other way round.
+ * force; each has its own catalog and gate. Close runs the other way round, draining first: the listeners stop
+ * accepting, each session ends once the statements it runs have completed (those that run nothing at once), for
+ * {@code limits.shutdown_drain_seconds} at most, after which the rest are ended; then the admin listener, the catalogs
+ * and the event loops stop and the audit trail is flushed and closed.
  */
 public final class CustosGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CustosGateway.class);
+
+    /** What a session ended by the stop is told, on both protocols. */
+    public static final String SHUTDOWN_MESSAGE = "custos: the gateway is shutting down";
+
+    /** How long sessions ended by force after the drain get to close. */
+    private static final long FORCED_END_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private static final long DRAIN_POLL_MILLIS = 20;
 
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
@@ -64,6 +76,9 @@ public final class CustosGateway implements AutoCloseable {
     private final GatewayControl control;
     private final Optional<AdminServer> admin;
     private final Optional<PolicyWatcher> watcher;
+    private final SessionRegistry sessions;
+    private final Supplier<Policy> policy;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private CustosGateway(
             EventLoopGroup acceptors,
@@ -72,7 +87,9 @@ public final class CustosGateway implements AutoCloseable {
             List<Frontend> frontends,
             GatewayControl control,
             Optional<AdminServer> admin,
-            Optional<PolicyWatcher> watcher) {
+            Optional<PolicyWatcher> watcher,
+            SessionRegistry sessions,
+            Supplier<Policy> policy) {
         this.acceptors = acceptors;
         this.workers = workers;
         this.audit = audit;
@@ -80,6 +97,8 @@ public final class CustosGateway implements AutoCloseable {
         this.control = control;
         this.admin = admin;
         this.watcher = watcher;
+        this.sessions = sessions;
+        this.policy = policy;
     }
 
     /** One protocol's listener with the catalog of its backend and its gate. */
@@ -89,6 +108,10 @@ public final class CustosGateway implements AutoCloseable {
             Runnable server,
             CatalogCache catalog,
             StatementGate gate) {
+        void stopAccepting() {
+            server.run();
+        }
+
         void close() {
             server.run();
             catalog.close();
@@ -200,7 +223,8 @@ public final class CustosGateway implements AutoCloseable {
             admin = policy.admin().map(settings -> startAdmin(settings, metrics, control));
             Optional<PolicyWatcher> watcher =
                     gatewayPolicy.fileWatched() ? watch(gatewayPolicy, control) : Optional.empty();
-            return new CustosGateway(acceptors, workers, audit, frontends, control, admin, watcher);
+            return new CustosGateway(
+                    acceptors, workers, audit, frontends, control, admin, watcher, sessions, gatewayPolicy);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             admin.ifPresent(AdminServer::close);
@@ -337,14 +361,61 @@ public final class CustosGateway implements AutoCloseable {
         return control.reloadPolicy(trigger);
     }
 
-    /** Stops accepting, closes every session and backend connection, flushes the audit trail. */
+    /**
+     * Stops accepting, lets the statements in progress complete for the policy's drain time, ends every session and
+     * backend connection, flushes the audit trail. Idempotent.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         log.info("stopping");
         watcher.ifPresent(PolicyWatcher::close);
+        frontends.forEach(Frontend::stopAccepting);
+        drain(policy.get().limits().shutdownDrain());
         admin.ifPresent(AdminServer::close);
         control.close();
         shutdown(acceptors, workers, frontends, audit);
+    }
+
+    /** Each session ends once its statements have completed; after {@code limit}, the rest end at once. */
+    private void drain(Duration limit) {
+        int open = sessions.openCount();
+        if (open > 0) {
+            log.info(
+                    "Listeners closed; {} sessions end as their statements complete, within {} s"
+                            + " (limits.shutdown_drain_seconds)",
+                    open,
+                    limit.toSeconds());
+        }
+        sessions.drainAll(SHUTDOWN_MESSAGE);
+        if (awaitSessionsClosed(limit.toNanos())) {
+            return;
+        }
+        log.warn(
+                "{} sessions still run statements after {} s (limits.shutdown_drain_seconds); ending them now",
+                sessions.openCount(),
+                limit.toSeconds());
+        sessions.endAll(SHUTDOWN_MESSAGE);
+        awaitSessionsClosed(FORCED_END_WAIT_NANOS);
+    }
+
+    /** Polls until no session is open or {@code nanos} have passed; true when none is open. */
+    private boolean awaitSessionsClosed(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        while (sessions.openCount() > 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(DRAIN_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void shutdown(

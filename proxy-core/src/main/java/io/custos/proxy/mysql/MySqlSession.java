@@ -111,6 +111,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     /** ER_CLIENT_INTERACTION_TIMEOUT: MySQL 8.0.24 and later send it before closing an idle connection. */
     static final int ER_CLIENT_INTERACTION_TIMEOUT = 4031;
 
+    /** ER_SERVER_SHUTDOWN's SQLSTATE. */
+    private static final String SHUTDOWN_SQL_STATE = "08S01";
+
     /** ER_HOST_IS_BLOCKED: the server's answer to an address with too many connection errors. */
     static final int ER_HOST_IS_BLOCKED = 1129;
 
@@ -175,6 +178,9 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
     private final MySqlServer server;
     private final Deque<MySqlCommand> pending = new ArrayDeque<>();
     private final Deque<MySqlPacket> held = new ArrayDeque<>();
+    /** Set when the gateway stops: the session ends with it once quiet. */
+    private String drainMessage;
+
     private final Map<Long, Prepared> prepared = new HashMap<>();
     /** SQL-level prepared statements (PREPARE name FROM …), so that EXECUTE carries the decision of the one it runs. */
     private final SqlPreparedStatements sqlPrepared = SqlPreparedStatements.mySql();
@@ -243,8 +249,13 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         trail = SessionAudit.install(client, context.audit());
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), PROTOCOL);
-        live = context.sessions().open(cancelKey, PROTOCOL, audit.clientAddress(), message -> client.eventLoop()
-                .execute(() -> endByAdministrator(message)));
+        live = context.sessions()
+                .open(
+                        cancelKey,
+                        PROTOCOL,
+                        audit.clientAddress(),
+                        message -> client.eventLoop().execute(() -> endByAdministrator(message)),
+                        message -> client.eventLoop().execute(() -> drain(message)));
         policy = context.policy().get();
         trail.record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", sessionId(), audit.clientAddress());
@@ -1866,16 +1877,51 @@ final class MySqlSession extends ChannelInboundHandlerAdapter implements MySqlBa
         return true;
     }
 
-    /** The session waits for the client's next command: the idle timeout for its transaction state starts. */
+    /**
+     * The session waits for the client's next command: the idle timeout for its transaction state starts, or, when the
+     * gateway stops, the session ends.
+     */
     private void maybeIdle() {
-        if (state == State.READY
+        if (!quiet()) {
+            return;
+        }
+        if (drainMessage != null) {
+            endDrained();
+            return;
+        }
+        idleTimer.idle((serverStatus & SERVER_STATUS_IN_TRANS) != 0);
+    }
+
+    private boolean quiet() {
+        return state == State.READY
                 && pending.isEmpty()
                 && held.isEmpty()
                 && fileTransfer == null
                 && !refreshing
-                && !killing) {
-            idleTimer.idle((serverStatus & SERVER_STATUS_IN_TRANS) != 0);
+                && !killing;
+    }
+
+    // ---- the gateway stops
+
+    /**
+     * The gateway stops: a session that is not logged in yet ends now with ER_SERVER_SHUTDOWN, one that runs nothing
+     * ends now with it unsolicited (sequence id 0, read with the client's next command), one that runs a command ends
+     * once the command's reply has reached the client.
+     */
+    private void drain(String message) {
+        drainMessage = message;
+        if (state == State.READY) {
+            maybeIdle();
+            return;
         }
+        if (state != State.CLOSED) {
+            fatal(ErrorCode.GATEWAY_SHUTTING_DOWN.mysqlErrorNumber(), SHUTDOWN_SQL_STATE, message);
+        }
+    }
+
+    private void endDrained() {
+        log.debug("[{}] ended: the gateway stops", sessionId());
+        fatal(ErrorCode.GATEWAY_SHUTTING_DOWN.mysqlErrorNumber(), SHUTDOWN_SQL_STATE, drainMessage, 0);
     }
 
     /** ER_CLIENT_INTERACTION_TIMEOUT, unsolicited (sequence id 0), as MySQL sends it before closing. */

@@ -129,6 +129,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
 
     private final GatewayContext context;
     private final Deque<Pending> pending = new ArrayDeque<>();
+    /** Set when the gateway stops: the session ends with it once nothing is pending. */
+    private String drainMessage;
+
     private final Map<String, StatementVerdict> statements = new HashMap<>();
     private final Map<String, StatementVerdict> portals = new HashMap<>();
     /** How many parameters each portal was bound with: the trail records the count, never the values. */
@@ -186,8 +189,13 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
         cancelKey = context.sessions().newSession();
         audit = AuditContext.connection(cancelKey.sessionId(), address(client), AuditContext.POSTGRESQL);
         live = context.sessions()
-                .open(cancelKey, AuditContext.POSTGRESQL, audit.clientAddress(), message -> client.eventLoop()
-                        .execute(() -> fatal(ErrorCode.TERMINATED_BY_ADMINISTRATOR, message)));
+                .open(
+                        cancelKey,
+                        AuditContext.POSTGRESQL,
+                        audit.clientAddress(),
+                        message ->
+                                client.eventLoop().execute(() -> fatal(ErrorCode.TERMINATED_BY_ADMINISTRATOR, message)),
+                        message -> client.eventLoop().execute(() -> drain(message)));
         policy = context.policy().get();
         trail.record(AuditRecord.connect(audit, policy.version()));
         log.debug("[{}] connection from {}", cancelKey.sessionId(), audit.clientAddress());
@@ -711,6 +719,7 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             client.config().setAutoRead(true);
         }
         backend.flush();
+        endIfDrained();
     }
 
     /** After a message the gate passed: ask for the search path when a statement of it may have changed it. */
@@ -870,6 +879,9 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
             default -> {}
         }
         client.write(frame);
+        if (type == 'Z') {
+            endIfDrained();
+        }
     }
 
     /**
@@ -1505,6 +1517,28 @@ final class PostgresSession extends ChannelInboundHandlerAdapter {
     /** An error outside the relay: a FATAL ErrorResponse, then the connection is closed. */
     private void fatal(ErrorCode code, String message) {
         fatal(code.sqlState(), message);
+    }
+
+    // ---- the gateway stops
+
+    /**
+     * The gateway stops: a session that is not logged in yet, or runs nothing, ends now; one that runs statements
+     * ends once the last of them is answered (its ReadyForQuery reaches the client first).
+     */
+    private void drain(String message) {
+        drainMessage = message;
+        if (state != State.READY) {
+            fatal(ErrorCode.GATEWAY_SHUTTING_DOWN, message);
+            return;
+        }
+        endIfDrained();
+    }
+
+    private void endIfDrained() {
+        if (drainMessage != null && state == State.READY && pending.isEmpty() && !searchPath.asking()) {
+            log.debug("[{}] ended: the gateway stops", cancelKey.sessionId());
+            fatal(ErrorCode.GATEWAY_SHUTTING_DOWN, drainMessage);
+        }
     }
 
     private void fatal(String sqlState, String message) {

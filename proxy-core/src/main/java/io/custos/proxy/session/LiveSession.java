@@ -18,18 +18,26 @@ public final class LiveSession {
     private final String clientAddress;
     private final Instant since;
     private final Consumer<String> end;
+    private final Consumer<String> drain;
     private final AtomicLong statements = new AtomicLong();
 
     private volatile String user;
     private volatile String role;
     private volatile StatementClass statementClass;
 
-    LiveSession(int id, String protocol, String clientAddress, Instant since, Consumer<String> end) {
+    LiveSession(
+            int id,
+            String protocol,
+            String clientAddress,
+            Instant since,
+            Consumer<String> end,
+            Consumer<String> drain) {
         this.id = id;
         this.protocol = requireNonNull(protocol, "protocol is null");
         this.clientAddress = requireNonNull(clientAddress, "clientAddress is null");
         this.since = requireNonNull(since, "since is null");
         this.end = requireNonNull(end, "end is null");
+        this.drain = requireNonNull(drain, "drain is null");
     }
 
     /** The session authenticated as {@code user} with {@code role}, or a reloaded policy gave it another role. */
@@ -58,6 +66,14 @@ public final class LiveSession {
     /** Asks the session to end with {@code message}; it does so on its own thread, soon after. */
     void end(String message) {
         end.accept(message);
+    }
+
+    /**
+     * Asks the session to end with {@code message} once the statements it is running have completed, at once if it
+     * runs none; on its own thread.
+     */
+    void drain(String message) {
+        drain.accept(message);
     }
 
     SessionInfo snapshot() {

@@ -1,5 +1,7 @@
 package io.custos.proxy.session;
 
+import static java.util.Objects.requireNonNull;
+
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Comparator;
@@ -23,6 +25,7 @@ public final class SessionRegistry {
     private final Map<Integer, Entry> sessions = new ConcurrentHashMap<>();
     private final Map<Integer, LiveSession> live = new ConcurrentHashMap<>();
     private final SecureRandom random;
+    private volatile String drainMessage;
 
     public SessionRegistry(SecureRandom random) {
         this.random = random;
@@ -57,11 +60,18 @@ public final class SessionRegistry {
 
     /**
      * Tracks a connection until {@link #close}. {@code end} is how the admin API ends it: it must hand the message to
-     * the session's own thread, which tells the client and closes the connection.
+     * the session's own thread, which tells the client and closes the connection. {@code drain} is how a stopping
+     * gateway ends it: the same, once the statements in progress have completed. A connection opened after
+     * {@link #drainAll} is drained at once.
      */
-    public LiveSession open(CancelKey key, String protocol, String clientAddress, Consumer<String> end) {
-        LiveSession session = new LiveSession(key.sessionId(), protocol, clientAddress, Instant.now(), end);
+    public LiveSession open(
+            CancelKey key, String protocol, String clientAddress, Consumer<String> end, Consumer<String> drain) {
+        LiveSession session = new LiveSession(key.sessionId(), protocol, clientAddress, Instant.now(), end, drain);
         live.put(key.sessionId(), session);
+        String message = drainMessage;
+        if (message != null) {
+            session.drain(message);
+        }
         return session;
     }
 
@@ -101,6 +111,25 @@ public final class SessionRegistry {
                 .toList();
         ended.forEach(session -> session.end(message));
         return ended.stream().map(LiveSession::snapshot).toList();
+    }
+
+    /**
+     * Asks every connection, open now or opened from now on, to end with {@code message} once its statements in
+     * progress have completed.
+     */
+    public void drainAll(String message) {
+        drainMessage = requireNonNull(message, "message is null");
+        live.values().forEach(session -> session.drain(message));
+    }
+
+    /** Ends every connection at once with {@code message}. */
+    public void endAll(String message) {
+        live.values().forEach(session -> session.end(message));
+    }
+
+    /** How many connections are open, on both protocols. */
+    public int openCount() {
+        return live.size();
     }
 
     /** The id the client knows its session by, and the secret that proves a cancel request comes from it. */

@@ -16,7 +16,8 @@ class ConnectionLimiterTest {
             Duration.ofSeconds(60),
             Duration.ZERO,
             Duration.ZERO,
-            Limits.Lockout.DEFAULTS);
+            Limits.Lockout.DEFAULTS,
+            Limits.DEFAULTS.shutdownDrain());
 
     private final ConnectionLimiter limiter = new ConnectionLimiter(() -> LIMITS);
 
