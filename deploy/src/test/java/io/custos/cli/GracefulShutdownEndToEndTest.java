@@ -3,6 +3,7 @@ package io.custos.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.custos.cli.support.TestPostgres;
 import io.custos.proxy.audit.AuditJson;
 import io.custos.proxy.audit.AuditRecord;
 import java.nio.charset.StandardCharsets;
@@ -23,12 +24,14 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The gateway stops while statements run on both protocols: the listeners stop accepting at once, the running
  * statements complete and reach their clients, each has its audit record in the trail once the stop has returned, and
- * every session is then ended with the protocol's shutdown error (PostgreSQL 57P01, MySQL ER_SERVER_SHUTDOWN).
+ * every session is then ended with the protocol's shutdown error (PostgreSQL 57P01, MySQL ER_SERVER_SHUTDOWN). A
+ * statement that outlasts the drain time is ended, and audited as failed.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GracefulShutdownEndToEndTest {
     private static final String POSTGRES_SLEEP = "SELECT pg_sleep(1) /* drain */";
     private static final String MYSQL_SLEEP = "SELECT SLEEP(1) /* drain */";
+    private static final String LONG_SLEEP = "SELECT pg_sleep(60) /* outlasts the drain */";
 
     @Test
     void close_whileStatementsRun_theyCompleteAreAuditedAndNewConnectionsAreRefused() throws Exception {
@@ -68,6 +71,36 @@ class GracefulShutdownEndToEndTest {
         }
     }
 
+    @Test
+    void close_statementOutlastsTheDrain_isEndedAndAuditedAsFailed() throws Exception {
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try (OwnGateway gateway = new OwnGateway("", "limits:\n  shutdown_drain_seconds: 1\n")) {
+            Connection postgres = gateway.connect("staff");
+            Future<String> slept = runner.submit(() -> single(postgres, LONG_SLEEP));
+            awaitRunning(gateway.database, LONG_SLEEP);
+            long started = System.nanoTime();
+
+            gateway.gateway.close();
+
+            assertThat(System.nanoTime() - started)
+                    .as("the stop waits the drain time, not the statement")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(15));
+            assertThatThrownBy(() -> slept.get(10, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOfSatisfying(SQLException.class, e -> {
+                        assertThat(e.getSQLState()).as(e.getMessage()).isEqualTo("57P01");
+                        assertThat(e.getMessage()).contains("custos: the gateway is shutting down");
+                    });
+            assertThat(statements(gateway))
+                    .filteredOn(record -> record.normalized().contains("pg_sleep"))
+                    .singleElement()
+                    .satisfies(record -> assertThat(record.decision()).isEqualTo("failed"))
+                    .satisfies(record -> assertThat(record.errorCode()).isEqualTo("08006"));
+        } finally {
+            runner.shutdownNow();
+        }
+    }
+
     /**
      * A new connection is refused while the stop waits for the running statements: by the closed listener, or, when
      * the listener accepted it just before closing, with the shutdown error.
@@ -94,6 +127,20 @@ class GracefulShutdownEndToEndTest {
             assertThat(e.getSQLState()).as(e.getMessage()).isEqualTo(sqlState);
             assertThat(e.getMessage()).contains("custos: the gateway is shutting down");
         });
+    }
+
+    /** Waits up to 10 s for {@code sql} to run on {@code database}. */
+    private static void awaitRunning(TestPostgres database, String sql) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        try (Connection monitor = database.connectAsSuperuser();
+                PreparedStatement running = monitor.prepareStatement(
+                        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = ?")) {
+            running.setString(1, sql);
+            while (count(running) < 1) {
+                assertThat(System.nanoTime()).as("'" + sql + "' running").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+        }
     }
 
     /** Waits up to 10 s for both sleeps to run on their databases. */
