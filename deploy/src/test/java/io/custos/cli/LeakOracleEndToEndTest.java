@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.custos.cli.LeakQueryGenerator.Dialect;
 import io.custos.policy.ColumnRule;
 import io.custos.policy.Mask;
+import io.custos.rewrite.corpus.Corpus;
+import io.custos.rewrite.corpus.CorpusCase;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -30,7 +32,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The leak oracle: every protected value of the sample database is read over a direct connection, then statements from
  * {@link LeakQueryGenerator} run through the gateway as each restricted demo role, and no result cell, error message or
- * warning may contain a value above the role's clearance, nor the part of it that its mask hides.
+ * warning may contain a value above the role's clearance, nor the part of it that its mask hides. The conformance
+ * corpus's queries run first, searched the same way.
  *
  * <p>Then come predicate attacks, which ask about a value without showing it (a pattern, a range or a function of the
  * column in WHERE, HAVING or EXISTS, the column in ORDER BY, GROUP BY or a window): each one on a column above the
@@ -58,6 +61,9 @@ class LeakOracleEndToEndTest {
     private static final Pattern INTERNAL_NAMES =
             Pattern.compile("org\\.apache|java\\.lang|calcite|Exception|because \"");
 
+    private static final Pattern CORPUS_QUERY =
+            Pattern.compile("\\s*\\(*\\s*(?:SELECT|WITH|VALUES|TABLE|EXPLAIN)\\b", Pattern.CASE_INSENSITIVE);
+
     private static GatewayFixture fixture;
 
     @BeforeAll
@@ -81,6 +87,11 @@ class LeakOracleEndToEndTest {
         System.out.printf(
                 "leak oracle: %s as %s (clearance %d), seed %d, %d scripts, %d protected values%n",
                 dialect, user, clearance, seed, SCRIPTS, secrets.values());
+
+        Outcomes corpus = runCorpus(dialect, user, secrets);
+        System.out.printf("leak oracle: %s as %s, the corpus's queries: %s%n", dialect, user, corpus);
+        assertThat(corpus.leaks).as("leaks of the corpus's queries").isEmpty();
+        assertThat(corpus.passed).as("corpus queries answered").isGreaterThan(50);
 
         Outcomes outcomes = run(dialect, user, clearance, seed, SCRIPTS, secrets);
 
@@ -150,6 +161,38 @@ class LeakOracleEndToEndTest {
                         outcomes.attacksAnswered.add(String.join("; ", script.statements()));
                     }
                 }
+            }
+        }
+        return outcomes;
+    }
+
+    /**
+     * The conformance corpus's queries of one statement each (SELECT, WITH, VALUES, TABLE, EXPLAIN; no placeholders),
+     * each in a transaction rolled back after it, searched like the generated ones. The corpus's own views are not on
+     * this database, so the cases reading them are answered with an error or a refusal.
+     */
+    private static Outcomes runCorpus(Dialect dialect, String user, Secrets secrets) throws SQLException {
+        Outcomes outcomes = new Outcomes();
+        List<String> queries = Corpus.load(dialect == Dialect.POSTGRESQL ? Corpus.POSTGRESQL : Corpus.MYSQL).stream()
+                .filter(c -> c.params().isEmpty() && c.sqlMode().isEmpty())
+                .map(CorpusCase::sql)
+                .filter(sql -> !sql.contains(";") && CORPUS_QUERY.matcher(sql).lookingAt())
+                .distinct()
+                .toList();
+        try (Connection connection = connect(dialect, user)) {
+            connection.setAutoCommit(false);
+            for (String sql : queries) {
+                List<String> cells = execute(connection, sql, outcomes);
+                if (!cells.isEmpty()) {
+                    outcomes.withRows++;
+                }
+                for (String received : cells) {
+                    secrets.find(received).ifPresent(found -> outcomes.leaks.add(found + " in: " + sql));
+                }
+                for (String message : outcomes.drainMessages()) {
+                    secrets.find(message).ifPresent(found -> outcomes.leaks.add(found + " in error of: " + sql));
+                }
+                connection.rollback();
             }
         }
         return outcomes;

@@ -784,6 +784,23 @@ class StatementGateTest {
     }
 
     @Test
+    void check_intervalConstant_isReadAndAComputedOutputEndingWithItIsWrappedWhole() {
+        StatementVerdict verdict = classifiedGate
+                .check(
+                        "select id, length(name) * interval '1 day' as d from customer"
+                                + " where now() > now() - interval '7 days'",
+                        caller("contractor"),
+                        true)
+                .statements()
+                .get(0);
+
+        assertThat(verdict.decision()).isEqualTo(Decision.REWRITTEN);
+        assertThat(verdict.sql())
+                .isEqualTo("select id, CASE WHEN false THEN (length(name) * interval '1 day') END as d from customer"
+                        + " where now() > now() - interval '7 days'");
+    }
+
+    @Test
     void check_explainOfAMaskedQueryExplainsTheRewrite() {
         StatementVerdict verdict = classifiedGate
                 .check("EXPLAIN (VERBOSE) select name from customer where mobile = $1", caller("contractor"), true)

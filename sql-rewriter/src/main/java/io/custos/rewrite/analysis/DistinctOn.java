@@ -14,14 +14,31 @@ import org.apache.calcite.sql.parser.SqlParser;
  * comment in its place holding the list as prepared for Calcite ({@code PostgresLexer.calciteText}), and this reads
  * the lists back, by the offset of the SELECT they follow, so that {@link PredicateCheck} checks them as it checks
  * ORDER BY (PostgreSQL reads them by the same rules). Every other comment of the client's text is blanked by then, so
- * each comment of the prepared text is one of these.
+ * each comment of the prepared text outside a quoted identifier is one of these.
  */
 final class DistinctOn {
     private DistinctOn() {}
 
     /** Whether the prepared text holds a DISTINCT ON. */
     static boolean present(String calciteText) {
-        return calciteText.contains("/*");
+        return commentStart(calciteText, 0) >= 0;
+    }
+
+    /**
+     * The next {@code /*} at or after {@code from} outside a quoted identifier (whose name may hold one; string
+     * constants are blanks between their quotes by then); -1 if none.
+     */
+    private static int commentStart(String text, int from) {
+        boolean quoted = false;
+        for (int index = 0; index + 1 < text.length(); index++) {
+            char c = text.charAt(index);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && index >= from && c == '/' && text.charAt(index + 1) == '*') {
+                return index;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -33,7 +50,7 @@ final class DistinctOn {
         Map<Integer, List<SqlNode>> lists = new HashMap<>();
         int from = 0;
         while (true) {
-            int start = calciteText.indexOf("/*", from);
+            int start = commentStart(calciteText, from);
             if (start < 0) {
                 return lists;
             }

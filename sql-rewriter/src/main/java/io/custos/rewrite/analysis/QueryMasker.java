@@ -29,13 +29,16 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.apache.calcite.jdbc.CalciteSchema;
 import org.apache.calcite.rel.type.RelDataType;
+import org.apache.calcite.rel.type.RelDataTypeField;
 import org.apache.calcite.runtime.CalciteException;
 import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlDelete;
+import org.apache.calcite.sql.SqlDynamicParam;
 import org.apache.calcite.sql.SqlIdentifier;
 import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.SqlNumericLiteral;
 import org.apache.calcite.sql.SqlSelect;
 import org.apache.calcite.sql.SqlUpdate;
 import org.apache.calcite.sql.parser.SqlAbstractParserImpl;
@@ -43,7 +46,9 @@ import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
 import org.apache.calcite.sql.parser.SqlParserPos;
 import org.apache.calcite.sql.type.SqlTypeUtil;
+import org.apache.calcite.sql.validate.SqlQualified;
 import org.apache.calcite.sql.validate.SqlValidator;
+import org.apache.calcite.sql.validate.SqlValidatorScope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -226,7 +231,8 @@ public final class QueryMasker {
                             snapshot.views(),
                             validator,
                             dialect,
-                            backslashEscapes)
+                            backslashEscapes,
+                            !distinctOn.isEmpty())
                     .run(validated);
         } catch (LineageException e) {
             return new MaskOutcome.Unanalysable(e.getMessage());
@@ -427,6 +433,8 @@ public final class QueryMasker {
 
         private final Dialect dialect;
         private final boolean backslashEscapes;
+        /** Whether some SELECT of the statement has a PostgreSQL DISTINCT ON. */
+        private final boolean distinctOnPresent;
 
         Rewrite(
                 String statement,
@@ -436,7 +444,8 @@ public final class QueryMasker {
                 ViewLineage views,
                 SqlValidator validator,
                 Dialect dialect,
-                boolean backslashEscapes) {
+                boolean backslashEscapes,
+                boolean distinctOnPresent) {
             this.statement = statement;
             this.calciteText = calciteText;
             this.caller = caller;
@@ -446,6 +455,7 @@ public final class QueryMasker {
             this.spans = new Spans(calciteText);
             this.dialect = dialect;
             this.backslashEscapes = backslashEscapes;
+            this.distinctOnPresent = distinctOnPresent;
         }
 
         MaskOutcome run(SqlNode query) {
@@ -457,13 +467,18 @@ public final class QueryMasker {
             // compares and removes duplicates of values already masked in their branch, never of the protected values
             // themselves. Each mask keeps its branch's type (a text mask is cast back to the column's declared type, a
             // computed value becomes NULL of its own type), so the branches still agree as the server resolved them.
+            Set<Integer> maskedOutputs = new HashSet<>();
             for (int index = 0; index < columns; index++) {
                 for (int leaf = 0; leaf < leaves.size(); leaf++) {
                     Mask mask = maskFor(leaves.get(leaf), index);
                     if (mask != null) {
                         maskLeaf(leaves.get(leaf), index, mask, leaf == 0);
+                        maskedOutputs.add(index);
                     }
                 }
+            }
+            if (leaves.size() == 1 && leaves.get(0) instanceof SqlSelect select) {
+                orderByValues(select, maskedOutputs);
             }
             starMasks.forEach(this::expandStar);
             neutraliseInnerComputations(query, leaves);
@@ -585,6 +600,96 @@ public final class QueryMasker {
             }
             masked.addAll(sources);
             return chosen.mask();
+        }
+
+        /**
+         * An ORDER BY item that names a masked output, by its name or position, would bind to the masked value (an
+         * output name comes before the FROM items' columns in both databases), and order the rows, and so pick the rows
+         * a LIMIT keeps, differently from the client's query. It is written as the output's own expression instead: a
+         * column qualified by its FROM item, or any other expression in parentheses, both of which read the FROM
+         * items. Only orderings the predicate check let through get here, those of columns whose filter is allow, and
+         * the caller could have written the same expression in the ORDER BY. Left as they are, ordering by the masked
+         * value: a {@code *} output, an expression holding a parameter (which it would repeat), a SELECT with
+         * DISTINCT or PostgreSQL's DISTINCT ON (whose ORDER BY must name outputs or match the DISTINCT ON list), and a
+         * grouped or aggregate SELECT (its GROUP BY may name the masked output, so the expression would not be
+         * grouped; without GROUP BY it returns one row).
+         */
+        private void orderByValues(SqlSelect select, Set<Integer> maskedOutputs) {
+            if (select.getOrderList() == null
+                    || maskedOutputs.isEmpty()
+                    || select.isDistinct()
+                    || distinctOnPresent
+                    || select.getGroup() != null
+                    || select.getHaving() != null
+                    || validator.isAggregate(select)) {
+                return;
+            }
+            List<Lineage.Output> outputs = lineage.outputs(select);
+            for (SqlNode item : select.getOrderList()) {
+                SqlNode key = item;
+                while (key.getKind() == SqlKind.DESCENDING
+                        || key.getKind() == SqlKind.NULLS_FIRST
+                        || key.getKind() == SqlKind.NULLS_LAST) {
+                    key = ((SqlCall) key).operand(0);
+                }
+                int index = outputIndex(select, key);
+                if (index < 0 || !maskedOutputs.contains(index)) {
+                    continue;
+                }
+                if (!(outputs.get(index) instanceof Lineage.ExpressionOutput expression)
+                        || holdsParameter(expression.expression())) {
+                    continue;
+                }
+                Spans.Span value = spans.ofExpression(expression.expression());
+                String text = expression.expression() instanceof SqlIdentifier id
+                        ? qualified(id, expression.scope())
+                        : "(" + statement.substring(value.start(), value.end()) + ")";
+                if (text == null) {
+                    continue;
+                }
+                Spans.Span span = spans.ofNode(key);
+                edits.add(new Edit(span.start(), span.end(), text));
+            }
+        }
+
+        private static boolean holdsParameter(SqlNode node) {
+            if (node instanceof SqlDynamicParam) {
+                return true;
+            }
+            if (node instanceof SqlNodeList list) {
+                return list.stream().anyMatch(element -> element != null && holdsParameter(element));
+            }
+            return node instanceof SqlCall call
+                    && call.getOperandList().stream().anyMatch(operand -> operand != null && holdsParameter(operand));
+        }
+
+        /** The output an ORDER BY key designates by position or by name; -1 for an expression over the FROM items. */
+        private int outputIndex(SqlSelect select, SqlNode key) {
+            if (key instanceof SqlNumericLiteral ordinal) {
+                return ordinal.intValue(true) - 1;
+            }
+            if (!(key instanceof SqlIdentifier id) || !id.isSimple()) {
+                return -1;
+            }
+            SqlQualified qualified = validator.getOrderScope(select).fullyQualify(id);
+            if (qualified.namespace == null || qualified.namespace != validator.getNamespace(select)) {
+                return -1;
+            }
+            RelDataTypeField field =
+                    qualified.namespace.getRowType().getField(id.getSimple(), dialect != Dialect.MYSQL, false);
+            return field == null ? -1 : field.getIndex();
+        }
+
+        /**
+         * A column reference qualified by its FROM item, quoted for the dialect; null when the item has no name the
+         * database knows (a derived table without alias, which Calcite names {@code EXPR$n}).
+         */
+        private String qualified(SqlIdentifier id, SqlValidatorScope scope) {
+            List<String> names = scope.fullyQualify(id).identifier.names;
+            if (names.size() < 2 || names.get(names.size() - 2).startsWith("EXPR$")) {
+                return null;
+            }
+            return identifier(names.get(names.size() - 2)) + "." + identifier(names.get(names.size() - 1));
         }
 
         private void maskLeaf(SqlNode leaf, int index, Mask mask, boolean labelled) {

@@ -3,6 +3,7 @@ package io.custos.rewrite.postgres;
 import io.custos.rewrite.postgres.PostgresToken.Kind;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Splits a PostgreSQL client message into statements and describes each (see {@link LexedStatement}).
@@ -147,6 +148,7 @@ public final class PostgresLexer {
                 default -> {}
             }
         }
+        intervalConstants(text, message, significant);
         for (int[] region : distinctOn) {
             String list = new String(text, region[1], region[2] - region[1]);
             if (list.contains("*/") || list.contains("/*")) {
@@ -159,6 +161,44 @@ public final class PostgresLexer {
             text[region[3] - 1] = '/';
         }
         return text;
+    }
+
+    /**
+     * PostgreSQL's interval constant written as one string, {@code interval '7 days'}, which Calcite parses only with a
+     * unit after the string: it becomes {@code INTERVAL '1' DAY}, moved to the end of the constant's place and padded
+     * with spaces after {@code INTERVAL}, so that an expression ending with it ends at the same offset. The constant
+     * names no column, so any interval serves the analysis; the database gets the client's text. Left as it is (and
+     * not parsed): a constant across lines, or one too short to hold the replacement ({@code interval '1h'}). A unit
+     * after the string is the standard form, which Calcite reads as it is.
+     */
+    private static void intervalConstants(char[] text, String message, List<PostgresToken> significant) {
+        String replacement = "'1' DAY";
+        for (int index = 0; index + 1 < significant.size(); index++) {
+            PostgresToken string = significant.get(index + 1);
+            if (!significant.get(index).isWord("interval")
+                    || string.kind() != Kind.STRING
+                    || string.malformed()
+                    || (index + 2 < significant.size() && isIntervalUnit(significant.get(index + 2)))) {
+                continue;
+            }
+            int start = significant.get(index).start();
+            int end = string.end();
+            String region = message.substring(start, end);
+            if (end - start < "INTERVAL ".length() + replacement.length()
+                    || region.indexOf('\n') >= 0
+                    || region.indexOf('\r') >= 0) {
+                continue;
+            }
+            blank(text, start, end);
+            "INTERVAL".getChars(0, "INTERVAL".length(), text, start);
+            replacement.getChars(0, replacement.length(), text, end - replacement.length());
+        }
+    }
+
+    private static final Set<String> INTERVAL_UNITS = Set.of("year", "month", "day", "hour", "minute", "second");
+
+    private static boolean isIntervalUnit(PostgresToken token) {
+        return token.kind() == Kind.WORD && INTERVAL_UNITS.contains(token.value());
     }
 
     /**

@@ -361,7 +361,13 @@ class PostgresLexerTest {
                 Arguments.of(
                         "select distinct on (f('x)')) b from t", "select /*f('  ')" + " ".repeat(10) + "*/ b from t"),
                 Arguments.of("select distinct on (a,\n b) c from t", "select distinct on (a,\n b) c from t"),
-                Arguments.of("select distinct b from t", "select distinct b from t"));
+                Arguments.of("select distinct b from t", "select distinct b from t"),
+                // An interval constant as one string: a constant interval Calcite parses, ending where it ends.
+                Arguments.of("select now() - interval '7 days'", "select now() - INTERVAL  '1' DAY"),
+                Arguments.of("select interval E'1 day', 1", "select INTERVAL  '1' DAY, 1"),
+                Arguments.of("select interval '1' day", "select interval ' ' day"),
+                Arguments.of("select interval '1h'", "select interval '  '"),
+                Arguments.of("select interval\n'1 day'", "select interval\n'     '"));
     }
 
     @ParameterizedTest
