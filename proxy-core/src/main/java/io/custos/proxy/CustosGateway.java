@@ -51,11 +51,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start order: audit trail (nothing may run unaudited), then per protocol its catalog (the gate needs it) and its
  * listener, after one analysis warm-up (the first Calcite statement costs about a second), then the admin listener
- * and the policy file watcher. The protocols share the audit trail, the session ids, the event loops and the policy in
- * force; each has its own catalog and gate. Close runs the other way round.
+ * and the policy file watcher, then more warm-up in the background until the JIT has compiled the analysis. The
+ * protocols share the audit trail, the session ids, the event loops and the policy in force; each has its own catalog
+ * and gate. Close runs the other way round.
  */
 public final class CustosGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CustosGateway.class);
+
+    /**
+     * Analyses repeated in the background after the listeners bind, so that the JIT has compiled the analysis before
+     * the first clients' statements need it (without, the first few hundred cost several milliseconds each).
+     */
+    private static final int JIT_WARM_UP_ROUNDS = 300;
 
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
@@ -200,6 +207,7 @@ public final class CustosGateway implements AutoCloseable {
             admin = policy.admin().map(settings -> startAdmin(settings, metrics, control));
             Optional<PolicyWatcher> watcher =
                     gatewayPolicy.fileWatched() ? watch(gatewayPolicy, control) : Optional.empty();
+            QueryMasker.warmUpInBackground(JIT_WARM_UP_ROUNDS);
             return new CustosGateway(acceptors, workers, audit, frontends, control, admin, watcher);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

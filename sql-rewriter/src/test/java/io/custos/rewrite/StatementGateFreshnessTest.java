@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The gate against metadata that may be stale, and its verdict cache: a name the catalog lacks reloads it once before
  * the statement fails closed, a classified column the catalog lacks reloads it even when the statement only says
- * {@code *}, and the cache keys on everything a verdict depends on, counting its hits and misses.
+ * {@code *}, and the caches (per statement and per message) key on everything a verdict depends on, counting their
+ * hits and misses.
  */
 class StatementGateFreshnessTest {
     private static final Role CONTRACTOR = new Role("contractor", 0, EnumSet.of(StatementClass.READ), false);
@@ -106,6 +107,63 @@ class StatementGateFreshnessTest {
         assertThat(end.hits() - start.hits()).isEqualTo(1);
         assertThat(end.misses() - start.misses()).isEqualTo(4);
         assertThat(end.entries()).isEqualTo(4);
+    }
+
+    @Test
+    void messageCache_sameMessage_givesTheSameVerdictAndCountsAHit() {
+        catalog.set(SampleViews.POSTGRES);
+        Caller contractor =
+                new Caller("user", CONTRACTOR, SampleViews.POSTGRES_CLASSIFICATION, "v1", List.of("public"));
+        String message = "SELECT id, mobile FROM customer WHERE id = 7; SELECT name FROM customer WHERE id = 8";
+
+        Verdict first = gate.check(message, contractor, true);
+        StatementGate.CacheStatistics afterFirst = gate.cacheStatistics();
+        Verdict second = gate.check(message, contractor, true);
+        StatementGate.CacheStatistics afterSecond = gate.cacheStatistics();
+
+        assertThat(first.statements()).extracting(StatementVerdict::decision).containsOnly(Decision.REWRITTEN);
+        assertThat(second).isSameAs(first);
+        assertThat(afterSecond.hits() - afterFirst.hits()).isEqualTo(1);
+        assertThat(afterSecond.misses()).isEqualTo(afterFirst.misses());
+    }
+
+    @Test
+    void messageCache_keysOnRoleSearchPathCatalogAndLexerSettings() {
+        catalog.set(SampleViews.POSTGRES);
+        String message = "SELECT mobile FROM customer";
+        Verdict contractor = gate.check(message, caller(CONTRACTOR, List.of("public")), true);
+
+        Verdict staff = gate.check(message, caller(STAFF, List.of("public")), true);
+        Verdict otherPath = gate.check(message, caller(CONTRACTOR, List.of("archive")), true);
+        Verdict otherStrings = gate.check(message, caller(CONTRACTOR, List.of("public")), false);
+        catalog.set(withoutColumn("project", "city", 35));
+        Verdict otherCatalog = gate.check(message, caller(CONTRACTOR, List.of("public")), true);
+
+        assertThat(contractor.statements().get(0).decision()).isEqualTo(Decision.REWRITTEN);
+        assertThat(staff.statements().get(0).decision()).isEqualTo(Decision.ALLOWED);
+        assertThat(otherPath.statements().get(0).decision()).isEqualTo(Decision.REFUSED);
+        assertThat(otherStrings).isNotSameAs(contractor);
+        assertThat(otherCatalog).isNotSameAs(contractor);
+        assertThat(otherCatalog.statements().get(0).decision()).isEqualTo(Decision.REWRITTEN);
+    }
+
+    /** A message naming a classified column the catalog lacks asks for a reload every time, never from the cache. */
+    @Test
+    void messageCache_classifiedColumnTheCatalogLacks_isNotCachedWhole() {
+        catalog.set(withoutColumn("customer", "mobile", 36));
+        afterReload.set(catalog.get());
+        Caller contractor = caller(CONTRACTOR, List.of("public"));
+
+        gate.check("SELECT id, name FROM customer", contractor, true);
+        int reloadsAfterFirst = reloads.get();
+        gate.check("SELECT id, name FROM customer", contractor, true);
+
+        assertThat(reloadsAfterFirst).isEqualTo(1);
+        assertThat(reloads).hasValue(2);
+    }
+
+    private static Caller caller(Role role, List<String> path) {
+        return new Caller("user", role, SampleViews.POSTGRES_CLASSIFICATION, "v1", path);
     }
 
     private StatementVerdict check(String sql, Role role, List<String> path) {
