@@ -109,44 +109,6 @@ class StatementGateFreshnessTest {
         assertThat(end.entries()).isEqualTo(4);
     }
 
-    @Test
-    void messageCache_sameMessage_givesTheSameVerdictAndCountsAHit() {
-        catalog.set(SampleViews.POSTGRES);
-        Caller contractor =
-                new Caller("user", CONTRACTOR, SampleViews.POSTGRES_CLASSIFICATION, "v1", List.of("public"));
-        String message = "SELECT id, mobile FROM customer WHERE id = 7; SELECT name FROM customer WHERE id = 8";
-
-        Verdict first = gate.check(message, contractor, true);
-        StatementGate.CacheStatistics afterFirst = gate.cacheStatistics();
-        Verdict second = gate.check(message, contractor, true);
-        StatementGate.CacheStatistics afterSecond = gate.cacheStatistics();
-
-        assertThat(first.statements()).extracting(StatementVerdict::decision).containsOnly(Decision.REWRITTEN);
-        assertThat(second).isSameAs(first);
-        assertThat(afterSecond.hits() - afterFirst.hits()).isEqualTo(1);
-        assertThat(afterSecond.misses()).isEqualTo(afterFirst.misses());
-    }
-
-    @Test
-    void messageCache_keysOnRoleSearchPathCatalogAndLexerSettings() {
-        catalog.set(SampleViews.POSTGRES);
-        String message = "SELECT mobile FROM customer";
-        Verdict contractor = gate.check(message, caller(CONTRACTOR, List.of("public")), true);
-
-        Verdict staff = gate.check(message, caller(STAFF, List.of("public")), true);
-        Verdict otherPath = gate.check(message, caller(CONTRACTOR, List.of("archive")), true);
-        Verdict otherStrings = gate.check(message, caller(CONTRACTOR, List.of("public")), false);
-        catalog.set(withoutColumn("project", "city", 35));
-        Verdict otherCatalog = gate.check(message, caller(CONTRACTOR, List.of("public")), true);
-
-        assertThat(contractor.statements().get(0).decision()).isEqualTo(Decision.REWRITTEN);
-        assertThat(staff.statements().get(0).decision()).isEqualTo(Decision.ALLOWED);
-        assertThat(otherPath.statements().get(0).decision()).isEqualTo(Decision.REFUSED);
-        assertThat(otherStrings).isNotSameAs(contractor);
-        assertThat(otherCatalog).isNotSameAs(contractor);
-        assertThat(otherCatalog.statements().get(0).decision()).isEqualTo(Decision.REWRITTEN);
-    }
-
     /** A message naming a classified column the catalog lacks asks for a reload every time, never from the cache. */
     @Test
     void messageCache_classifiedColumnTheCatalogLacks_isNotCachedWhole() {
