@@ -23,6 +23,7 @@ import io.custos.proxy.postgres.PostgresServer;
 import io.custos.proxy.session.SessionRegistry;
 import io.custos.proxy.tls.BackendTlsContext;
 import io.custos.proxy.tls.ClientTls;
+import io.custos.rewrite.AnalysisWarmUp;
 import io.custos.rewrite.StatementGate;
 import io.custos.rewrite.analysis.QueryMasker;
 import io.netty.channel.EventLoopGroup;
@@ -59,10 +60,11 @@ public final class CustosGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CustosGateway.class);
 
     /**
-     * Analyses repeated in the background after the listeners bind, so that the JIT has compiled the analysis before
-     * the first clients' statements need it (without, the first few hundred cost several milliseconds each).
+     * Rounds of twelve statements checked in the background after the listeners bind, so that the JIT has compiled
+     * the analysis before the first clients' statements need it (without, the first few hundred cost several
+     * milliseconds each).
      */
-    private static final int JIT_WARM_UP_ROUNDS = 300;
+    private static final int JIT_WARM_UP_ROUNDS = 100;
 
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
@@ -207,7 +209,7 @@ public final class CustosGateway implements AutoCloseable {
             admin = policy.admin().map(settings -> startAdmin(settings, metrics, control));
             Optional<PolicyWatcher> watcher =
                     gatewayPolicy.fileWatched() ? watch(gatewayPolicy, control) : Optional.empty();
-            QueryMasker.warmUpInBackground(JIT_WARM_UP_ROUNDS);
+            AnalysisWarmUp.inBackground(JIT_WARM_UP_ROUNDS);
             return new CustosGateway(acceptors, workers, audit, frontends, control, admin, watcher);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -74,8 +73,6 @@ import org.slf4j.LoggerFactory;
 public final class QueryMasker {
     private static final Logger log = LoggerFactory.getLogger(QueryMasker.class);
 
-    private static final AtomicBoolean JIT_WARM_UP_STARTED = new AtomicBoolean();
-
     private static final Pattern PLAIN = Pattern.compile("[a-z_][a-z0-9_$]*");
     /** PostgreSQL's reserved key words: a column reference spelled like one must be quoted. */
     private static final Set<String> RESERVED =
@@ -98,32 +95,6 @@ public final class QueryMasker {
 
     public QueryMasker(Supplier<Catalog> catalog) {
         this.catalog = requireNonNull(catalog, "catalog is null");
-    }
-
-    /**
-     * Repeats {@link #warmUp()} {@code rounds} times on a daemon thread of its own, once per process: one warm-up pays
-     * Calcite's initialisation, but the parser and validator still run interpreted, at several milliseconds a
-     * statement, until the JIT has compiled them, which takes a few hundred analyses. Returns at once; the thread
-     * ends after its rounds, or at the first failure (logged at DEBUG: the warm-up at start already proved the path).
-     */
-    public static void warmUpInBackground(int rounds) {
-        if (rounds <= 0 || !JIT_WARM_UP_STARTED.compareAndSet(false, true)) {
-            return;
-        }
-        Thread thread = new Thread(
-                () -> {
-                    try {
-                        for (int round = 0; round < rounds; round++) {
-                            warmUp();
-                        }
-                    } catch (RuntimeException e) {
-                        log.debug("analysis warm-up stopped: {}", e.toString());
-                    }
-                },
-                "custos-analysis-warm-up");
-        thread.setDaemon(true);
-        thread.setPriority(Thread.MIN_PRIORITY);
-        thread.start();
     }
 
     /**
