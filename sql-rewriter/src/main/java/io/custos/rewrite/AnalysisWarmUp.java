@@ -65,8 +65,8 @@ public final class AnalysisWarmUp {
         if (rounds <= 0 || !STARTED.compareAndSet(false, true)) {
             return;
         }
-        Thread thread = new Thread(() -> run(rounds), "custos-analysis-warm-up");
-        thread.setDaemon(true);
+        // Its analyses run on this thread, never on the pool the sessions' analyses wait for.
+        Thread thread = AnalysisThreads.dedicated(() -> run(rounds), "custos-analysis-warm-up");
         thread.setPriority(Thread.MIN_PRIORITY);
         thread.start();
     }
