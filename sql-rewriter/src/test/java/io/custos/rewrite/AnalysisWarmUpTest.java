@@ -17,7 +17,7 @@ class AnalysisWarmUpTest {
         List<Verdict> first = AnalysisWarmUp.round(gate, 1);
         List<Verdict> second = AnalysisWarmUp.round(gate, 2);
 
-        assertThat(first).hasSize(12).noneMatch(Verdict::refused);
+        assertThat(first).hasSize(AnalysisWarmUp.STATEMENTS_PER_ROUND).noneMatch(Verdict::refused);
         assertThat(second).noneMatch(Verdict::refused);
         // The point lookup, the equality filter's lookup and the join read masked columns, in both dialects.
         assertThat(first.subList(0, 6))
