@@ -23,6 +23,7 @@ import io.custos.proxy.postgres.PostgresServer;
 import io.custos.proxy.session.SessionRegistry;
 import io.custos.proxy.tls.BackendTlsContext;
 import io.custos.proxy.tls.ClientTls;
+import io.custos.rewrite.AnalysisWarmUp;
 import io.custos.rewrite.StatementGate;
 import io.custos.rewrite.analysis.QueryMasker;
 import io.netty.channel.EventLoopGroup;
@@ -52,8 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start order: audit trail (nothing may run unaudited), then per protocol its catalog (the gate needs it) and its
  * listener, after one analysis warm-up (the first Calcite statement costs about a second), then the admin listener
- * and the policy file watcher. The protocols share the audit trail, the session ids, the event loops and the policy in
- * force; each has its own catalog and gate. Close runs the other way round, draining first: the listeners stop
+ * and the policy file watcher, then more warm-up in the background until the JIT has compiled the analysis. The
+ * protocols share the audit trail, the session ids, the event loops and the policy in force; each has its own catalog
+ * and gate. Close runs the other way round, draining first: the listeners stop
  * accepting, each session ends once the statements it runs have completed (those that run nothing at once), for
  * {@code limits.shutdown_drain_seconds} at most, after which the rest are ended; then the admin listener, the catalogs
  * and the event loops stop and the audit trail is flushed and closed.
@@ -68,6 +70,13 @@ public final class CustosGateway implements AutoCloseable {
     private static final long FORCED_END_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private static final long DRAIN_POLL_MILLIS = 20;
+
+    /**
+     * Rounds of twelve statements checked in the background after the listeners bind, so that the JIT has compiled
+     * the analysis before the first clients' statements need it (without, the first few hundred cost several
+     * milliseconds each).
+     */
+    private static final int JIT_WARM_UP_ROUNDS = 100;
 
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
@@ -223,6 +232,7 @@ public final class CustosGateway implements AutoCloseable {
             admin = policy.admin().map(settings -> startAdmin(settings, metrics, control));
             Optional<PolicyWatcher> watcher =
                     gatewayPolicy.fileWatched() ? watch(gatewayPolicy, control) : Optional.empty();
+            AnalysisWarmUp.inBackground(JIT_WARM_UP_ROUNDS);
             return new CustosGateway(
                     acceptors, workers, audit, frontends, control, admin, watcher, sessions, gatewayPolicy);
         } catch (InterruptedException e) {

@@ -47,6 +47,14 @@ final class AnalysisThreads {
         }
     }
 
+    /**
+     * A daemon thread of its own with an analysis thread's stack, on which analyses run in place: for work that must
+     * not take a pool thread from the sessions (the background warm-up).
+     */
+    static Thread dedicated(Runnable task, String name) {
+        return new AnalysisThread(task, name);
+    }
+
     private static <T> Outcome<T> runHere(Supplier<T> analysis) {
         try {
             return new Done<>(analysis.get());

@@ -66,8 +66,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Verdicts are cached per statement, keyed on everything they depend on: the dialect, the text, the lexer's
  * settings (standard_conforming_strings, or the MySQL sql_mode flags), whether the lexer found it malformed, the role,
- * the policy version, the catalog version and the search path (MySQL's current database). The user's name is not
- * part of the key. The gate is safe for concurrent use.
+ * the classification, the policy version and its analysis bounds, the catalog version and the search path (MySQL's
+ * current database). The user's name is not part of the key. A verdict reached after the analysis failed, or under a
+ * catalog reloaded while deciding, is not cached.
+ *
+ * <p>Whole messages are cached too, in front of the lexer, so that a message seen before costs a lookup rather than a
+ * split (a few microseconds a statement). Its key holds the statement key's parts for the whole text, and more: the
+ * user, the whole role, the classification and the catalog as the very objects in force (a policy reload or a
+ * catalog refresh makes new ones, so older entries are never reached again) and the analysis bounds. A message goes
+ * in only when its verdict depends on nothing else: each statement's verdict came from the statement cache or went
+ * into it, each is a query or a write ({@code INSERT}, {@code UPDATE}, {@code DELETE}) that changes nothing names
+ * resolve to, none prepares, executes or deallocates a prepared statement (EXECUTE's verdict depends on the session's
+ * prepared statements), none names a classified column the catalog lacks (that asks for a reload each time), the
+ * session has no temporary schema (PostgreSQL's {@code pg_temp}, whose tables the catalog does not hold) and the
+ * catalog and bounds were the same when the decision ended as when it began. The gate is safe for concurrent use.
  */
 public final class StatementGate {
     private static final Logger log = LoggerFactory.getLogger(StatementGate.class);
@@ -192,23 +204,29 @@ public final class StatementGate {
     private static final Function<String, Optional<SqlPreparedStatements.Prepared>> NO_PREPARED_STATEMENTS =
             name -> Optional.empty();
 
+    /** The statement classes a message may hold and still be cached whole: queries and writes of rows. */
+    private static final Set<StatementClass> CACHED_WHOLE =
+            Set.of(StatementClass.READ, StatementClass.INSERT, StatementClass.UPDATE, StatementClass.DELETE);
+
+    /** PostgreSQL's temporary schemas ({@code pg_temp}, {@code pg_temp_3}, {@code pg_toast_temp_3}). */
+    private static final Pattern TEMPORARY_SCHEMA = Pattern.compile("pg_(?:toast_)?temp(?:_\\d+)?");
+
     private final QueryMasker masker;
     private final Supplier<Catalog> catalog;
     private final LongSupplier catalogVersion;
     private final Predicate<String> refreshForUnknownName;
     private final Supplier<AnalysisSettings> settings;
     private final Cache<CacheKey, StatementVerdict> cache;
+    private final Cache<MessageKey, Verdict> messages;
     private final AtomicReference<ViewReferences> postgresViews = new AtomicReference<>();
     private final AtomicReference<ViewReferences> mySqlViews = new AtomicReference<>();
 
     public StatementGate(QueryMasker masker, LongSupplier catalogVersion, int cacheSize) {
-        this(
-                masker,
-                catalogVersion,
-                () -> Catalog.of(List.of(), 0),
-                name -> false,
-                () -> AnalysisSettings.DEFAULT,
-                cacheSize);
+        this(masker, catalogVersion, Catalog.of(List.of(), 0), cacheSize);
+    }
+
+    private StatementGate(QueryMasker masker, LongSupplier catalogVersion, Catalog empty, int cacheSize) {
+        this(masker, catalogVersion, () -> empty, name -> false, () -> AnalysisSettings.DEFAULT, cacheSize);
     }
 
     /** With the catalog, so that calls to routines defined in the database are recognised. */
@@ -259,11 +277,18 @@ public final class StatementGate {
                         1 + (key.text().length() + verdict.sql().length()) / CACHE_WEIGHT_CHARS)
                 .recordStats()
                 .build();
+        // Same bound and weights: a message held whole weighs what its statements weigh.
+        this.messages = Caffeine.newBuilder()
+                .maximumWeight(cacheSize)
+                .weigher((MessageKey key, Verdict verdict) ->
+                        1 + (key.message().length() + verdict.sql().length()) / CACHE_WEIGHT_CHARS)
+                .recordStats()
+                .build();
     }
 
-    /** Verdicts found in the cache since the gate was built. */
+    /** Verdicts found in the cache since the gate was built; a message found whole counts as one. */
     public long cacheHits() {
-        return cache.stats().hitCount();
+        return cache.stats().hitCount() + messages.stats().hitCount();
     }
 
     /** Statements analysed because their verdict was not in the cache. */
@@ -277,11 +302,19 @@ public final class StatementGate {
      */
     public CacheStatistics cacheStatistics() {
         CacheStats stats = cache.stats();
-        return new CacheStatistics(stats.hitCount(), stats.missCount(), stats.evictionCount(), cache.estimatedSize());
+        return new CacheStatistics(
+                stats.hitCount() + messages.stats().hitCount(),
+                stats.missCount(),
+                stats.evictionCount(),
+                cache.estimatedSize(),
+                messages.stats().hitCount());
     }
 
-    /** Counts of the analysis cache; see {@link #cacheStatistics()}. */
-    public record CacheStatistics(long hits, long misses, long evictions, long entries) {}
+    /**
+     * Counts of the analysis cache; see {@link #cacheStatistics()}. A message found whole in the message cache counts
+     * as one hit, and in {@code messageHits}; evictions and entries are the statement cache's.
+     */
+    public record CacheStatistics(long hits, long misses, long evictions, long entries, long messageHits) {}
 
     /** A simple-query message: zero or more statements, in a session that knows no prepared statement. */
     public Verdict check(String message, Caller caller, boolean standardConformingStrings) {
@@ -305,17 +338,27 @@ public final class StatementGate {
         if (oversized.isPresent()) {
             return oversized.get();
         }
+        Optional<MessageKey> key = messageKey(Dialect.POSTGRESQL, message, standardConformingStrings, caller);
+        Optional<Verdict> seen = key.map(messages::getIfPresent);
+        if (seen.isPresent()) {
+            return seen.get();
+        }
         List<LexedStatement> statements = PostgresLexer.split(message, standardConformingStrings);
-        return verdict(message, statements, caller, Dialect.POSTGRESQL, standardConformingStrings, prepared);
+        return verdict(message, statements, caller, Dialect.POSTGRESQL, standardConformingStrings, prepared, key);
     }
 
+    /**
+     * The verdict on a whole message, which goes into the message cache under {@code key} when it depends on nothing
+     * the key does not hold (see the class comment).
+     */
     private Verdict verdict(
             String message,
             List<LexedStatement> statements,
             Caller caller,
             Dialect dialect,
             Object lexerSettings,
-            Function<String, Optional<SqlPreparedStatements.Prepared>> prepared) {
+            Function<String, Optional<SqlPreparedStatements.Prepared>> prepared,
+            Optional<MessageKey> key) {
         Optional<Verdict> resolutionChange = resolutionChangeBeforeLast(message, statements, caller, dialect);
         if (resolutionChange.isPresent()) {
             return resolutionChange.get();
@@ -323,14 +366,18 @@ public final class StatementGate {
         List<StatementVerdict> verdicts = new ArrayList<>(statements.size());
         StringBuilder sql = new StringBuilder(message.length());
         int copied = 0;
+        Cacheability cacheability = new Cacheability(key.isPresent());
         for (LexedStatement statement : statements) {
+            if (!cachedWhole(statement, dialect)) {
+                cacheability.cacheable = false;
+            }
             boolean executes = statement
                     .preparedStatement()
                     .filter(use -> use.kind() == PreparedStatementUse.Kind.EXECUTE)
                     .isPresent();
             StatementVerdict verdict = executes && !caller.fullClearance()
                     ? execute(statement, caller, dialect, lexerSettings, prepared)
-                    : cachedVerdict(statement, caller, dialect, lexerSettings);
+                    : cachedVerdict(statement, caller, dialect, lexerSettings, cacheability);
             verdicts.add(verdict);
             if (verdict.decision() == Decision.REWRITTEN) {
                 sql.append(message, copied, statement.start()).append(verdict.sql());
@@ -338,7 +385,70 @@ public final class StatementGate {
             }
         }
         sql.append(message, copied, message.length());
-        return new Verdict(verdicts, sql.toString());
+        Verdict verdict = new Verdict(verdicts, sql.toString());
+        // A catalog reloaded or a policy's bounds swapped meanwhile may have decided some statements: the key read
+        // again must be the same.
+        if (cacheability.cacheable && key.equals(messageKey(dialect, message, lexerSettings, caller))) {
+            messages.put(key.get(), verdict);
+        }
+        return verdict;
+    }
+
+    /** Whether every statement of a message was decided from what the message key holds. */
+    private static final class Cacheability {
+        boolean cacheable;
+
+        Cacheability(boolean cacheable) {
+            this.cacheable = cacheable;
+        }
+    }
+
+    /**
+     * The message cache's key for {@code message}; empty when the session's verdicts may depend on what no key holds:
+     * PostgreSQL's temporary schema in the search path (the session made temporary objects, which the catalog lacks
+     * and which hide the tables of the same names).
+     */
+    private Optional<MessageKey> messageKey(Dialect dialect, String message, Object lexerSettings, Caller caller) {
+        if (dialect == Dialect.POSTGRESQL
+                && caller.searchPath().stream().anyMatch(schema -> TEMPORARY_SCHEMA
+                        .matcher(schema.toLowerCase(Locale.ROOT))
+                        .matches())) {
+            return Optional.empty();
+        }
+        Catalog current = catalog.get();
+        return Optional.of(new MessageKey(
+                dialect,
+                message,
+                lexerSettings,
+                caller.user(),
+                caller.role(),
+                new Same(caller.classification()),
+                caller.policyVersion(),
+                settings.get(),
+                new Same(current),
+                catalogVersion.getAsLong(),
+                caller.searchPath()));
+    }
+
+    /**
+     * Whether a statement leaves its message fit to be cached whole: a query or a write of rows, with no verb of
+     * another class, that touches no prepared statement, changes nothing names resolve to (nor, on MySQL, how text is
+     * read) and names no temporary schema.
+     */
+    private static boolean cachedWhole(LexedStatement statement, Dialect dialect) {
+        if (!CACHED_WHOLE.contains(statement.statementClass())
+                || statement.preparedStatement().isPresent()
+                || statement.verbs().stream().anyMatch(verb -> !CACHED_WHOLE.contains(verb.statementClass()))) {
+            return false;
+        }
+        if (dialect == Dialect.MYSQL) {
+            return !NameResolution.mySqlMayChange(statement.statementClass(), statement.normalized())
+                    && !MYSQL_READING_CHANGE.matcher(statement.normalized()).find();
+        }
+        return !NameResolution.postgresMayChange(statement.statementClass(), statement.normalized())
+                && statement.identifierChains().stream().flatMap(List::stream).noneMatch(part -> TEMPORARY_SCHEMA
+                        .matcher(part.toLowerCase(Locale.ROOT))
+                        .matches());
     }
 
     /**
@@ -401,6 +511,11 @@ public final class StatementGate {
         if (oversized.isPresent()) {
             return oversized.get();
         }
+        Optional<MessageKey> key = messageKey(Dialect.MYSQL, message, mode, caller);
+        Optional<Verdict> seen = key.map(messages::getIfPresent);
+        if (seen.isPresent()) {
+            return seen.get();
+        }
         List<LexedStatement> statements = MySqlLexer.split(message, mode);
         Optional<LexedStatement> modeChange = statements.stream()
                 .limit(Math.max(0, statements.size() - 1))
@@ -419,7 +534,7 @@ public final class StatementGate {
             }
             return new Verdict(verdicts, message);
         }
-        return verdict(message, statements, caller, Dialect.MYSQL, mode, prepared);
+        return verdict(message, statements, caller, Dialect.MYSQL, mode, prepared, key);
     }
 
     /**
@@ -488,12 +603,16 @@ public final class StatementGate {
     }
 
     private StatementVerdict cachedVerdict(
-            LexedStatement statement, Caller caller, Dialect dialect, Object lexerSettings) {
+            LexedStatement statement, Caller caller, Dialect dialect, Object lexerSettings, Cacheability cacheability) {
         if (!caller.fullClearance() && mainVerb(statement) == StatementClass.READ) {
             // A * over the table would not show a column the catalog lacks, and so would not mask it; a cached
             // verdict was reached without it too. The reload is rate-limited, and changes the key if it finds it.
             boolean mySql = dialect == Dialect.MYSQL;
             Optional<String> missing = lacksClassifiedColumn(statement, caller, mySql);
+            if (missing.isPresent()) {
+                // Asked again on every message until the catalog has it, so never skipped by the message cache.
+                cacheability.cacheable = false;
+            }
             if (missing.isPresent()
                     && (!refreshForUnknownName.test(missing.get())
                             || lacksClassifiedColumn(statement, caller, mySql).isPresent())
@@ -504,16 +623,7 @@ public final class StatementGate {
                                 + " refused until it is");
             }
         }
-        CacheKey key = new CacheKey(
-                dialect,
-                statement.text(),
-                lexerSettings,
-                statement.malformed(),
-                caller.role().name(),
-                caller.role().clearance(),
-                caller.policyVersion(),
-                catalogVersion.getAsLong(),
-                caller.searchPath());
+        CacheKey key = cacheKey(statement, caller, dialect, lexerSettings);
         StatementVerdict cached = cache.getIfPresent(key);
         if (cached != null) {
             return cached;
@@ -524,10 +634,27 @@ public final class StatementGate {
         StatementVerdict verdict = decided.verdict()
                 .withTouched(touched(statement, caller, dialect == Dialect.MYSQL))
                 .withPreparedStatement(statement.preparedStatement());
-        if (decided.cacheable()) {
+        // A catalog reloaded during the decision (for a name it lacked) decided it: not what the key says.
+        if (decided.cacheable() && key.equals(cacheKey(statement, caller, dialect, lexerSettings))) {
             cache.put(key, verdict);
+        } else {
+            cacheability.cacheable = false;
         }
         return verdict;
+    }
+
+    private CacheKey cacheKey(LexedStatement statement, Caller caller, Dialect dialect, Object lexerSettings) {
+        return new CacheKey(
+                dialect,
+                statement.text(),
+                lexerSettings,
+                statement.malformed(),
+                caller.role(),
+                new Same(caller.classification()),
+                caller.policyVersion(),
+                settings.get(),
+                catalogVersion.getAsLong(),
+                caller.searchPath());
     }
 
     /**
@@ -637,15 +764,50 @@ public final class StatementGate {
         MYSQL
     }
 
-    /** {@code lexerSettings}: standard_conforming_strings for PostgreSQL, the {@link MySqlMode} for MySQL. */
+    /**
+     * A whole message's key: what the statement key holds, for the message's text, and the user, the whole role, the
+     * analysis bounds, and the classification and catalog by identity.
+     */
+    private record MessageKey(
+            Dialect dialect,
+            String message,
+            Object lexerSettings,
+            String user,
+            Role role,
+            Same classification,
+            String policyVersion,
+            AnalysisSettings settings,
+            Same catalog,
+            long catalogVersion,
+            List<String> searchPath) {}
+
+    /** An object compared by identity: the classification and the catalog are immutable and rebuilt on a change. */
+    private record Same(Object object) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Same same && same.object == object;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(object);
+        }
+    }
+
+    /**
+     * {@code lexerSettings}: standard_conforming_strings for PostgreSQL, the {@link MySqlMode} for MySQL. The whole
+     * role (its rights as well as its clearance), the classification by identity and the analysis bounds, although
+     * the policy version implies them, so that no pairing of a version with another policy's parts reaches a verdict.
+     */
     private record CacheKey(
             Dialect dialect,
             String text,
             Object lexerSettings,
             boolean malformed,
-            String role,
-            int clearance,
+            Role role,
+            Same classification,
             String policyVersion,
+            AnalysisSettings settings,
             long catalogVersion,
             List<String> searchPath) {}
 

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The gate against metadata that may be stale, and its verdict cache: a name the catalog lacks reloads it once before
  * the statement fails closed, a classified column the catalog lacks reloads it even when the statement only says
- * {@code *}, and the cache keys on everything a verdict depends on, counting its hits and misses.
+ * {@code *}, and the caches (per statement and per message) key on everything a verdict depends on, counting their
+ * hits and misses.
  */
 class StatementGateFreshnessTest {
     private static final Role CONTRACTOR = new Role("contractor", 0, EnumSet.of(StatementClass.READ), false);
@@ -106,6 +107,25 @@ class StatementGateFreshnessTest {
         assertThat(end.hits() - start.hits()).isEqualTo(1);
         assertThat(end.misses() - start.misses()).isEqualTo(4);
         assertThat(end.entries()).isEqualTo(4);
+    }
+
+    /** A message naming a classified column the catalog lacks asks for a reload every time, never from the cache. */
+    @Test
+    void messageCache_classifiedColumnTheCatalogLacks_isNotCachedWhole() {
+        catalog.set(withoutColumn("customer", "mobile", 36));
+        afterReload.set(catalog.get());
+        Caller contractor = caller(CONTRACTOR, List.of("public"));
+
+        gate.check("SELECT id, name FROM customer", contractor, true);
+        int reloadsAfterFirst = reloads.get();
+        gate.check("SELECT id, name FROM customer", contractor, true);
+
+        assertThat(reloadsAfterFirst).isEqualTo(1);
+        assertThat(reloads).hasValue(2);
+    }
+
+    private static Caller caller(Role role, List<String> path) {
+        return new Caller("user", role, SampleViews.POSTGRES_CLASSIFICATION, "v1", path);
     }
 
     private StatementVerdict check(String sql, Role role, List<String> path) {
