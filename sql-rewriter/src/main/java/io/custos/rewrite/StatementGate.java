@@ -201,6 +201,17 @@ public final class StatementGate {
 
     static final String ANALYSIS_BOUNDS = "analysis-bounds";
 
+    /**
+     * PostgreSQL functions that cancel or end another backend: every session of the gateway runs as its one database
+     * account, which may signal all of them, whoever the caller.
+     */
+    /** The locking clauses of a query: PostgreSQL's four strengths, MySQL's FOR UPDATE, FOR SHARE and LOCK IN SHARE MODE. */
+    private static final Pattern LOCKING_READ = Pattern.compile(
+            "\\bFOR\\s+(?:NO\\s+KEY\\s+)?UPDATE\\b|\\bFOR\\s+(?:KEY\\s+)?SHARE\\b|\\bLOCK\\s+IN\\s+SHARE\\s+MODE\\b",
+            Pattern.CASE_INSENSITIVE);
+
+    private static final Set<String> SESSION_SIGNALS = Set.of("pg_cancel_backend", "pg_terminate_backend");
+
     private static final Function<String, Optional<SqlPreparedStatements.Prepared>> NO_PREPARED_STATEMENTS =
             name -> Optional.empty();
 
@@ -941,6 +952,32 @@ public final class StatementGate {
                         refuse(statement, "role-permission", "custos: role " + role.name() + " may not run " + what));
             }
         }
+        Matcher locking = LOCKING_READ.matcher(statement.normalized());
+        if (checkVerbs
+                && mainVerb(statement) == StatementClass.READ
+                && !role.may(StatementClass.UPDATE)
+                && locking.find()) {
+            // Both servers ask for the UPDATE privilege (MySQL: UPDATE, DELETE or LOCK TABLES) before they lock rows
+            // for a reader; the gateway's account has it, so the role must.
+            return Optional.of(refuse(
+                    statement,
+                    "role-permission",
+                    "custos: role " + role.name() + " may not run SELECT … "
+                            + locking.group().toUpperCase(Locale.ROOT).replaceAll("\\s+", " ")
+                            + ": a locking read needs the update permission"));
+        }
+        Optional<String> signal = statement.identifierChains().stream()
+                .map(chain -> chain.get(chain.size() - 1).toLowerCase(Locale.ROOT))
+                .filter(SESSION_SIGNALS::contains)
+                .findFirst();
+        if (signal.isPresent()) {
+            return Optional.of(refuse(
+                    statement,
+                    "kill",
+                    "custos: " + signal.get() + " reaches the sessions of every user, who share the gateway's database"
+                            + " account; a client cancels its own statement with the protocol's cancel request, and"
+                            + " sessions are ended through the admin API"));
+        }
         if (caller.fullClearance()) {
             return Optional.of(allow(statement));
         }
@@ -1284,6 +1321,19 @@ public final class StatementGate {
                                 + laundered.get() + ")");
             }
         }
+        if (mainVerb(statement) == StatementClass.DDL) {
+            Optional<String> column = hiddenColumnNamed(statement, caller, foldCase);
+            if (column.isPresent()) {
+                // Whether ADD CONSTRAINT … CHECK (account_no LIKE '6217%') succeeds answers a question about the
+                // values; a new type, a USING expression or an index expression reads them too.
+                return refuse(
+                        statement,
+                        "laundering",
+                        "custos: DDL naming " + column.get() + ", a column above the caller's clearance, may test or"
+                                + " change its values (CHECK, USING, a new type, an index) and is reserved to callers"
+                                + " cleared for it");
+            }
+        }
         return allow(statement);
     }
 
@@ -1384,6 +1434,21 @@ public final class StatementGate {
         return caller.classification().rules().stream()
                 .filter(rule -> rule.level() > clearance)
                 .toList();
+    }
+
+    /**
+     * A column above the caller's clearance that the statement names together with its table, as
+     * {@code table.column}.
+     */
+    private static Optional<String> hiddenColumnNamed(LexedStatement statement, Caller caller, boolean foldCase) {
+        Set<String> named = statement.identifierChains().stream()
+                .map(chain -> fold(chain.get(chain.size() - 1), foldCase))
+                .collect(Collectors.toUnmodifiableSet());
+        return hiddenRules(caller).stream()
+                .filter(rule -> named.contains(fold(rule.column(), foldCase)))
+                .filter(rule -> namesTable(statement, Set.of(fold(rule.table(), foldCase))))
+                .map(rule -> rule.table() + "." + rule.column())
+                .findFirst();
     }
 
     private static String fold(String name, boolean foldCase) {

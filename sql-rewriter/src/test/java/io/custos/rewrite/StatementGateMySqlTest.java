@@ -115,6 +115,46 @@ class StatementGateMySqlTest {
                         "import-export",
                         "custos: role staff may not import or export data (load_file)"),
                 Arguments.of("it_engineer", "select load_file('/etc/passwd')", Decision.ALLOWED, null, null),
+                // DDL naming a column above the caller's clearance; LOCK TABLES and locking reads need more than read.
+                Arguments.of(
+                        "info_clerk",
+                        "ALTER TABLE customer_bank ADD CONSTRAINT o1 CHECK (customer_id <> 1 OR account_no LIKE '6217%')",
+                        Decision.REFUSED,
+                        "laundering",
+                        "custos: DDL naming customer_bank.account_no, a column above the caller's clearance"),
+                Arguments.of(
+                        "info_clerk",
+                        "alter table Customer_Bank modify ACCOUNT_NO int",
+                        Decision.REFUSED,
+                        "laundering",
+                        "custos: DDL naming customer_bank.account_no"),
+                Arguments.of(
+                        "info_clerk",
+                        "alter table customer_bank add constraint o2 check (customer_id > 0)",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "contractor",
+                        "LOCK TABLES customer WRITE",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role contractor may not run LOCK TABLES"),
+                Arguments.of("contractor", "UNLOCK TABLES", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "staff",
+                        "select id from customer where id = 1 for update",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run SELECT … FOR UPDATE"),
+                Arguments.of(
+                        "contractor",
+                        "select id from project where id = 1 lock in share mode",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role contractor may not run SELECT … LOCK IN SHARE MODE"),
+                Arguments.of(
+                        "info_clerk", "select id from project where id = 1 for share", Decision.ALLOWED, null, null),
                 Arguments.of(
                         "exporter",
                         "select mobile from customer into outfile '/tmp/c'",

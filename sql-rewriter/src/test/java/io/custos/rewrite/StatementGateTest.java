@@ -246,6 +246,84 @@ class StatementGateTest {
                 Arguments.of("info_clerk", "select id, name into t from customer", Decision.ALLOWED, null, null),
                 // Full clearance passes without analysis.
                 Arguments.of("it_engineer", "select * from customer_bank", Decision.ALLOWED, null, null),
+                // DDL that names a column above the caller's clearance tests or changes its values: whether a CHECK
+                // constraint can be added answers a question about them.
+                Arguments.of(
+                        "info_clerk",
+                        "alter table customer_bank add constraint o1 check (customer_id <> 1 or account_no like '6217%')",
+                        Decision.REFUSED,
+                        "laundering",
+                        "custos: DDL naming customer_bank.account_no, a column above the caller's clearance"),
+                Arguments.of(
+                        "info_clerk",
+                        "alter table customer_bank alter column account_no type int",
+                        Decision.REFUSED,
+                        "laundering",
+                        "custos: DDL naming customer_bank.account_no"),
+                Arguments.of(
+                        "info_clerk",
+                        "create index on public.customer_bank (account_no)",
+                        Decision.REFUSED,
+                        "laundering",
+                        "custos: DDL naming customer_bank.account_no"),
+                Arguments.of(
+                        "info_clerk",
+                        "alter table customer_bank add constraint o2 check (customer_id > 0)",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
+                        "info_clerk",
+                        "alter table customer add constraint o3 check (mobile <> '')",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of("info_clerk", "create table notes (account_no text)", Decision.ALLOWED, null, null),
+                Arguments.of(
+                        "it_engineer",
+                        "alter table customer_bank add constraint o1 check (account_no like '6217%')",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                // Every session runs as the gateway's one database account, which may signal all of them.
+                Arguments.of(
+                        "contractor",
+                        "select pg_terminate_backend(p) from generate_series(1, 9999) p",
+                        Decision.REFUSED,
+                        "kill",
+                        "custos: pg_terminate_backend reaches the sessions of every user"),
+                Arguments.of(
+                        "it_engineer",
+                        "select pg_catalog.pg_cancel_backend(1234)",
+                        Decision.REFUSED,
+                        "kill",
+                        "custos: pg_cancel_backend reaches the sessions of every user"),
+                // A locking read needs the update permission, as the server's own privileges have it.
+                Arguments.of(
+                        "staff",
+                        "select id from customer where id = 1 for update",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role staff may not run SELECT … FOR UPDATE: a locking read needs the update"),
+                Arguments.of(
+                        "contractor",
+                        "select id from project for key share of project nowait",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role contractor may not run SELECT … FOR KEY SHARE"),
+                Arguments.of(
+                        "contractor",
+                        "lock table customer",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role contractor may not run LOCK"),
+                Arguments.of(
+                        "info_clerk",
+                        "select id from project where id = 1 for no key update",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of("staff", "select 'for update' from project", Decision.ALLOWED, null, null),
                 Arguments.of(
                         "it_engineer",
                         "select * from customer where name = 'unterminated",
@@ -464,7 +542,13 @@ class StatementGateTest {
                         Decision.REFUSED,
                         "laundering",
                         LAUNDERING + "(customer_bank)"),
-                Arguments.of("info_clerk", "create index on customer_bank (account_no)", Decision.ALLOWED, null, null),
+                // A unique index fails on duplicates, an expression index on the values it cannot compute.
+                Arguments.of(
+                        "info_clerk",
+                        "create index on customer_bank (account_no)",
+                        Decision.REFUSED,
+                        "laundering",
+                        "custos: DDL naming customer_bank.account_no"),
                 // Code the database runs: its body is text the gate cannot see into.
                 Arguments.of(
                         "info_clerk",

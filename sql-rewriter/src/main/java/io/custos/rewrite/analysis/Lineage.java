@@ -712,6 +712,7 @@ final class Lineage {
         if (syntax != SqlSyntax.FUNCTION
                 && syntax != SqlSyntax.FUNCTION_ID
                 && syntax != SqlSyntax.FUNCTION_STAR
+                && syntax != SqlSyntax.ORDERED_FUNCTION
                 && call.getKind() != SqlKind.EXTRACT
                 && call.getKind() != SqlKind.POSITION) {
             return new Named(NO_NAME, 0);

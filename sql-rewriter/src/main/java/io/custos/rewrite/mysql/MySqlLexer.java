@@ -218,7 +218,27 @@ public final class MySqlLexer {
         }
         removeUnsupportedClauses(
                 text, tokens.stream().filter(MySqlToken::significant).toList());
+        separateMinusSigns(text, tokens);
         return text;
+    }
+
+    /**
+     * MySQL reads {@code --} followed by anything but a space or control character as two minus signs
+     * ({@code SELECT 1 --1, mobile} is {@code 1 - (-1)} and a column); Calcite reads every {@code --} as the start of
+     * a comment, and would see {@code SELECT 1}. So the second of two adjacent minus signs becomes a plus: the same
+     * operands, the same lineage, and nothing Calcite can take for a comment. The text sent to the server is never
+     * this one.
+     */
+    private static void separateMinusSigns(char[] text, List<MySqlToken> tokens) {
+        for (MySqlToken token : tokens) {
+            if (token.kind() == Kind.OPERATOR
+                    && token.end() - token.start() == 1
+                    && text[token.start()] == '-'
+                    && token.start() > 0
+                    && text[token.start() - 1] == '-') {
+                text[token.start()] = '+';
+            }
+        }
     }
 
     /** A string right after another (only blanks between them) continues it: the server joins them. */

@@ -352,9 +352,14 @@ final class MySqlStatementAnalyzer {
                 return Shape.of(StatementClass.TRANSACTION, twoWords(index, to), index);
             }
             case "lock", "unlock" -> {
+                // LOCK TABLES holds other sessions off whole tables, as PostgreSQL's LOCK does (OTHER there too);
+                // releasing them is part of ending a transaction.
                 boolean tables = isWord(index + 1, to, "tables") || isWord(index + 1, to, "table");
                 return tables
-                        ? Shape.of(StatementClass.TRANSACTION, keywords + " TABLES", index)
+                        ? Shape.of(
+                                word.equals("lock") ? StatementClass.OTHER : StatementClass.TRANSACTION,
+                                keywords + " TABLES",
+                                index)
                         : Shape.of(StatementClass.OTHER, twoWords(index, to), index);
             }
             default -> {}

@@ -168,7 +168,7 @@ class MySqlLexerTest {
                 Arguments.of("savepoint s", StatementClass.TRANSACTION),
                 Arguments.of("release savepoint s", StatementClass.TRANSACTION),
                 Arguments.of("xa start 'x'", StatementClass.TRANSACTION),
-                Arguments.of("lock tables t read", StatementClass.TRANSACTION),
+                Arguments.of("lock tables t read", StatementClass.OTHER),
                 Arguments.of("unlock tables", StatementClass.TRANSACTION),
                 Arguments.of("set names utf8mb4", StatementClass.SESSION),
                 Arguments.of("set @a = 1", StatementClass.SESSION),
