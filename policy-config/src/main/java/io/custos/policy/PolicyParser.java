@@ -47,13 +47,16 @@ final class PolicyParser {
             "limits",
             "analysis");
     static final List<String> LEVEL_KEYS = List.of("rank", "name");
-    static final List<String> ROLE_KEYS = List.of("clearance", "statements", "import_export", "require_tls");
+    static final List<String> ROLE_KEYS =
+            List.of("clearance", "statements", "import_export", "require_tls", "routines");
     static final List<String> USER_KEYS =
             List.of("name", "role", "enabled", "password", "mysql_native_password", "client_certificate");
     static final List<String> CLIENT_CERTIFICATE_KEYS = List.of("cn", "subject");
     static final List<String> BACKEND_KEYS =
             List.of("host", "port", "database", "user", "password_env", "password_file", "tls");
     static final List<String> BACKEND_TLS_KEYS = List.of("mode", "ca");
+    private static final Pattern ROUTINE_NAME = Pattern.compile("[\\p{L}_][\\p{L}\\p{N}_$]*");
+
     static final List<String> TLS_KEYS = List.of("certificate", "key", "client_ca", "require_tls");
     static final List<String> LISTENER_KEYS = List.of("host", "port");
     static final List<String> PROTOCOL_KEYS = List.of("postgresql", "mysql");
@@ -292,10 +295,43 @@ final class PolicyParser {
             tlsRequirements.add(reader.optional("require_tls").orElseThrow());
         }
 
+        Set<String> routines = reader.optional("routines")
+                .map(value -> routines(value, subject))
+                .orElse(Set.of());
+
         if (clearance.isEmpty() || statements.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Role(name, clearance.get(), statements.get(), importExport, requireTls));
+        return Optional.of(new Role(name, clearance.get(), statements.get(), importExport, requireTls, routines));
+    }
+
+    /**
+     * The routines a role may call below full clearance: unqualified names, compared without regard to case. A
+     * name the database does not define is not a problem here; the catalog is not read when the policy is.
+     */
+    private Set<String> routines(Node node, String role) {
+        Optional<List<Node>> items = Nodes.sequence(node, "'routines' in " + role, problems);
+        if (items.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> routines = new LinkedHashSet<>();
+        for (Node item : items.get()) {
+            Optional<String> name = Nodes.name(item, "a routine in " + role, problems);
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!ROUTINE_NAME.matcher(name.get()).matches()) {
+                problems.add(
+                        item,
+                        "routine " + Nodes.quote(name.get()) + " in " + role
+                                + " must be a plain name (letters, digits, _ and $, not starting with a digit)");
+                continue;
+            }
+            if (!routines.add(name.get().toLowerCase(Locale.ROOT))) {
+                problems.add(item, "routine " + Nodes.quote(name.get()) + " listed twice in " + role);
+            }
+        }
+        return routines;
     }
 
     private Optional<Set<StatementClass>> statements(Node node, String role) {

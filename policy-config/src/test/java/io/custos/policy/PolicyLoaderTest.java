@@ -188,7 +188,14 @@ class PolicyLoaderTest {
                         "roles: {clerk: {clearance: 2, statements: [read]}, staff: {clearence: 1, statements: [read]}}",
                         "2:59: missing key 'clearance' in role 'staff'\n"
                                 + "test.yaml:2:60: unknown key 'clearence' in role 'staff' (allowed: clearance,"
-                                + " statements, import_export, require_tls)"),
+                                + " statements, import_export, require_tls, routines)"),
+                arguments(
+                        "roles",
+                        "roles: {clerk: {clearance: 2, statements: [read], routines: [month_end, Month_End, a.b]},"
+                                + " staff: {clearance: 1, statements: [read]}}",
+                        "2:73: routine 'Month_End' listed twice in role 'clerk'\n"
+                                + "test.yaml:2:84: routine 'a.b' in role 'clerk' must be a plain name (letters, digits,"
+                                + " _ and $, not starting with a digit)"),
                 arguments(
                         "roles",
                         "roles: {clerk: {clearance: 3, statements: [read]}, staff: {clearance: 1, statements: [read]}}",
@@ -548,6 +555,21 @@ class PolicyLoaderTest {
         assertThat(bob.enabled()).isFalse();
         assertThat(policy.role(bob).may(StatementClass.IMPORT_EXPORT)).isTrue();
         assertThat(policy.role(bob).may(StatementClass.UPDATE)).isFalse();
+    }
+
+    @Test
+    void parse_routinesListedForARole_matchWithoutRegardToCase() {
+        String text = MINIMAL.replace(
+                "clerk: {clearance: 2, statements: [read, insert]}",
+                "clerk: {clearance: 2, statements: [read, insert, other], routines: [Month_End, close_total]}");
+
+        Policy policy = PolicyLoader.parse(text, SOURCE, BASE);
+
+        Role clerk = policy.roles().get("clerk");
+        assertThat(clerk.routines()).containsExactlyInAnyOrder("month_end", "close_total");
+        assertThat(clerk.mayCall("MONTH_END")).isTrue();
+        assertThat(clerk.mayCall("year_end")).isFalse();
+        assertThat(policy.roles().get("staff").routines()).isEmpty();
     }
 
     @Test

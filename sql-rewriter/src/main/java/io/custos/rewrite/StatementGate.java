@@ -91,6 +91,11 @@ public final class StatementGate {
      * Statements that define or run code inside the database. The body is text the gate cannot see into, and once
      * defined a routine reads whatever the gateway's own database account may read.
      */
+    /** {@code CALL name(}, with the procedure's last name part; quoted names keep their quotes. */
+    private static final Pattern CALL = Pattern.compile(
+            "CALL\\s+(?:(?:[\\w$]+|`[^`]*`|\"[^\"]*\")\\s*\\.\\s*)*([\\w$]+|`[^`]*`|\"[^\"]*\")\\s*(?:\\(|$)",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CHARACTER_CLASS);
+
     private static final Pattern ROUTINE_DEFINITION = Pattern.compile(
             "(?:CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:CONSTRAINT\\s+)?(?:TRUSTED\\s+)?(?:PROCEDURAL\\s+)?"
                     + "(?:FUNCTION|PROCEDURE|TRIGGER|RULE|AGGREGATE|OPERATOR|CAST|EVENT\\s+TRIGGER|LANGUAGE|TRANSFORM)"
@@ -904,7 +909,7 @@ public final class StatementGate {
                     statement.sqlTextFunction().get()
                             + " runs SQL given as text or carries values where no mask reaches them"));
         }
-        if (ROUTINE_DEFINITION.matcher(statement.normalized()).lookingAt()) {
+        if (ROUTINE_DEFINITION.matcher(statement.normalized()).lookingAt() && !listedCall(statement, caller, false)) {
             return Optional.of(refuse(
                     statement,
                     "routine",
@@ -982,17 +987,21 @@ public final class StatementGate {
             return Optional.of(allow(statement));
         }
         Catalog current = catalog.get();
+        // Names as the lexer folded them: a quoted PostgreSQL "MyFunc" keeps its case, and is never taken for a
+        // routine the policy lists (those match unquoted names, and MySQL's, which ignore case).
         Optional<String> routine = statement.identifierChains().stream()
-                .map(chain -> chain.get(chain.size() - 1).toLowerCase(Locale.ROOT))
-                .filter(current::definesRoutine)
+                .map(chain -> chain.get(chain.size() - 1))
+                .filter(name -> current.definesRoutine(name) || current.definesRoutine(name.toLowerCase(Locale.ROOT)))
+                .filter(name -> !listed(role, name))
+                .map(name -> name.toLowerCase(Locale.ROOT))
                 .findFirst();
         if (routine.isPresent()) {
             return Optional.of(refuse(
                     statement,
                     "routine",
                     "custos: " + routine.get()
-                            + " is a routine defined in the database; routines are reserved to full clearance"
-                            + " since what they read cannot be analysed"));
+                            + " is a routine defined in the database and not listed for role " + role.name()
+                            + "; routines are reserved to full clearance since what they read cannot be analysed"));
         }
         return Optional.empty();
     }
@@ -1103,7 +1112,7 @@ public final class StatementGate {
                     statement, statement.sqlTextFunction().get() + " runs SQL given as text, out of sight"));
         }
         String keywords = statement.verbs().get(0).keywords();
-        if (MYSQL_ROUTINES.contains(keywords)) {
+        if (MYSQL_ROUTINES.contains(keywords) && !listedCall(statement, caller, true)) {
             return Optional.of(refuse(
                     statement,
                     "routine",
@@ -1449,6 +1458,27 @@ public final class StatementGate {
                 .filter(rule -> namesTable(statement, Set.of(fold(rule.table(), foldCase))))
                 .map(rule -> rule.table() + "." + rule.column())
                 .findFirst();
+    }
+
+    /**
+     * A {@code CALL} of a procedure the policy lists for the caller's role, whose arguments name no table holding
+     * columns above the caller's clearance (a value read there would reach the procedure, which may store it).
+     */
+    private boolean listedCall(LexedStatement statement, Caller caller, boolean foldCase) {
+        Matcher call = CALL.matcher(statement.normalized());
+        if (!call.lookingAt()) {
+            return false;
+        }
+        String name = call.group(1);
+        String bare = name.startsWith("\"") || name.startsWith("`") ? name.substring(1, name.length() - 1) : name;
+        boolean caseKept = name.startsWith("\"") || !foldCase;
+        return (caseKept ? listed(caller.role(), bare) : caller.role().mayCall(bare))
+                && !namesTable(statement, hiddenTables(caller, foldCase));
+    }
+
+    /** A routine named as PostgreSQL folds names is listed only when it is in lower case, as unquoted names are. */
+    private static boolean listed(Role role, String name) {
+        return name.equals(name.toLowerCase(Locale.ROOT)) && role.mayCall(name);
     }
 
     private static String fold(String name, boolean foldCase) {

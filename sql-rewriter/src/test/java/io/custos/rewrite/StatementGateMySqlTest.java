@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -506,6 +507,27 @@ class StatementGateMySqlTest {
 
         assertThat(verdict.refused()).as(message).isTrue();
         assertThat(verdict.refusal().orElseThrow().rule()).isEqualTo("import-export");
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '#',
+            value = {
+                "CALL month_end(2026, 11)                                       # ALLOWED #",
+                "call Custos_Demo.`Month_End`(2026, 11)                         # ALLOWED #",
+                "CALL month_end((SELECT MAX(account_no) FROM customer_bank))    # REFUSED # routine",
+                "CALL year_end(2026)                                            # REFUSED # routine",
+            })
+    void checkMySql_callsOfProceduresListedForTheRole(String sql, Decision decision, String rule) {
+        Role reporter = new Role(
+                "reporter", 1, Set.of(StatementClass.READ, StatementClass.OTHER), false, false, Set.of("MONTH_END"));
+        Caller caller = new Caller("user_reporter", reporter, CLASSIFICATION, "v1", List.of(DATABASE));
+
+        StatementVerdict verdict =
+                gate.checkMySql(sql, caller, MySqlMode.DEFAULT).statements().get(0);
+
+        assertThat(verdict.decision()).as(verdict.reason()).isEqualTo(decision);
+        assertThat(verdict.rule()).isEqualTo(rule);
     }
 
     @ParameterizedTest

@@ -922,6 +922,44 @@ class StatementGateTest {
         }
     }
 
+    /** A role the policy lets call close_month_total and month_end below full clearance. */
+    private static final Role REPORTER = new Role(
+            "reporter",
+            1,
+            Set.of(StatementClass.READ, StatementClass.OTHER),
+            false,
+            false,
+            Set.of("Close_Month_Total", "month_end"));
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '#',
+            value = {
+                "select id from project where id = close_month_total(1)         # ALLOWED #",
+                "select id from project where id = public.CLOSE_MONTH_TOTAL(1)  # ALLOWED #",
+                "select customer_names()                                       # REFUSED # routine",
+                "select \"Close_Month_Total\"(1)                                # REFUSED # routine",
+                "call month_end(2026, 11)                                      # ALLOWED #",
+                "call public.month_end(2026, 11)                               # ALLOWED #",
+                "call month_end((select max(account_no) from customer_bank))   # REFUSED # routine",
+                "call year_end(2026)                                           # REFUSED # routine",
+                "do $$ begin perform month_end(1, 2); end $$                   # REFUSED # routine",
+            })
+    void check_routinesListedForTheRole(String sql, Decision decision, String rule) {
+        Catalog catalog = Catalog.of(
+                UNCLASSIFIED_TABLES,
+                Set.of("customer_names", "close_month_total", "Close_Month_Total", "month_end", "year_end"),
+                7);
+        StatementGate withRoutines = new StatementGate(new QueryMasker(() -> catalog), () -> catalog, 10);
+        Caller reporter = new Caller("user_reporter", REPORTER, CLASSIFICATION, "v1", List.of("public"));
+
+        StatementVerdict verdict =
+                withRoutines.check(sql, reporter, true).statements().get(0);
+
+        assertThat(verdict.decision()).as(verdict.reason()).isEqualTo(decision);
+        assertThat(verdict.rule()).isEqualTo(rule);
+    }
+
     @ParameterizedTest
     @MethodSource("decisions")
     void check_decides(String role, String statement, Decision decision, String rule, String reason) {
