@@ -280,6 +280,12 @@ class StatementGateTest {
                         null),
                 Arguments.of("info_clerk", "create table notes (account_no text)", Decision.ALLOWED, null, null),
                 Arguments.of(
+                        "info_clerk",
+                        "create temporary table customer_bank (customer_id bigint, account_no text check (account_no <> ''))",
+                        Decision.ALLOWED,
+                        null,
+                        null),
+                Arguments.of(
                         "it_engineer",
                         "alter table customer_bank add constraint o1 check (account_no like '6217%')",
                         Decision.ALLOWED,
