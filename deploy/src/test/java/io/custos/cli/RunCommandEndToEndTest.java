@@ -116,7 +116,9 @@ class RunCommandEndToEndTest {
                     .isTrue();
 
             process.destroy();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS))
+                    .as("custos run stopped on SIGTERM:%n%s", output.seen())
+                    .isTrue();
             assertThat(Files.readString(directory.resolve("custos-audit.jsonl")))
                     .contains("\"user\":\"contractor\"");
         } finally {
