@@ -112,7 +112,9 @@ class RunCommandEndToEndTest {
                     .inheritIO()
                     .start()
                     .waitFor();
+            // A JVM started with SIGHUP ignored (under nohup, say) inherits that and never sees the signal.
             assertThat(output.await(line -> line.contains("reloaded on SIGHUP")))
+                    .as("custos run reloaded on SIGHUP:%n%s", output.seen())
                     .isTrue();
 
             process.destroy();
