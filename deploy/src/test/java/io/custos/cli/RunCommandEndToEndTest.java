@@ -112,11 +112,15 @@ class RunCommandEndToEndTest {
                     .inheritIO()
                     .start()
                     .waitFor();
+            // A JVM started with SIGHUP ignored (under nohup, say) inherits that and never sees the signal.
             assertThat(output.await(line -> line.contains("reloaded on SIGHUP")))
+                    .as("custos run reloaded on SIGHUP:%n%s", output.seen())
                     .isTrue();
 
             process.destroy();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS))
+                    .as("custos run stopped on SIGTERM:%n%s", output.seen())
+                    .isTrue();
             assertThat(Files.readString(directory.resolve("custos-audit.jsonl")))
                     .contains("\"user\":\"contractor\"");
         } finally {
