@@ -103,7 +103,7 @@ class GracefulShutdownEndToEndTest {
 
     /**
      * A new connection is refused while the stop waits for the running statements: by the closed listener, or, when
-     * the listener accepted it just before closing, with the shutdown error.
+     * the listener accepted it just before closing, with the shutdown error; it never gets a session.
      */
     private static void assertRefusedDuringDrain(OwnGateway gateway, Future<?> closing) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -112,10 +112,10 @@ class GracefulShutdownEndToEndTest {
                 assertThat(System.nanoTime()).as("still accepting").isLessThan(deadline);
                 Thread.sleep(10);
             } catch (SQLException e) {
-                // The listener is closed; a connection it accepted just before is told why it ends.
+                // The listener is closed (08001: refused, or reset when the kernel had queued it as the listener
+                // closed); a connection the listener accepted just before is told why it ends.
                 assertThat(e.getSQLState() + " " + e.getMessage())
-                        .matches("08001 Connection to 127\\.0\\.0\\.1:\\d+ refused.*"
-                                + "|57P01 FATAL: custos: the gateway is shutting down");
+                        .matches("08001 .*|57P01 FATAL: custos: the gateway is shutting down");
                 break;
             }
         }
