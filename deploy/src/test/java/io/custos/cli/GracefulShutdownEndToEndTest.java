@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GracefulShutdownEndToEndTest {
-    private static final String POSTGRES_SLEEP = "SELECT pg_sleep(1) /* drain */";
-    private static final String MYSQL_SLEEP = "SELECT SLEEP(1) /* drain */";
+    private static final String POSTGRES_SLEEP = "SELECT pg_sleep(3) /* drain */";
+    private static final String MYSQL_SLEEP = "SELECT SLEEP(3) /* drain */";
     private static final String LONG_SLEEP = "SELECT pg_sleep(60) /* outlasts the drain */";
 
     @Test
@@ -40,7 +40,9 @@ class GracefulShutdownEndToEndTest {
             Connection idle = gateway.connect("staff");
             Connection postgres = gateway.connect("staff");
             Connection mysql = gateway.connectMySql("staff");
-            assertThat(single(idle, "SELECT 1")).isEqualTo("1");
+            for (Connection connection : List.of(idle, postgres, mysql)) {
+                assertThat(single(connection, "SELECT 1")).isEqualTo("1");
+            }
             Future<String> postgresSlept = runner.submit(() -> single(postgres, POSTGRES_SLEEP));
             Future<String> mysqlSlept = runner.submit(() -> single(mysql, MYSQL_SLEEP));
             awaitRunning(gateway);
