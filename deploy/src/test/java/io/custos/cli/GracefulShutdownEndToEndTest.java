@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GracefulShutdownEndToEndTest {
-    private static final String POSTGRES_SLEEP = "SELECT pg_sleep(1) /* drain */";
-    private static final String MYSQL_SLEEP = "SELECT SLEEP(1) /* drain */";
+    private static final String POSTGRES_SLEEP = "SELECT pg_sleep(3) /* drain */";
+    private static final String MYSQL_SLEEP = "SELECT SLEEP(3) /* drain */";
     private static final String LONG_SLEEP = "SELECT pg_sleep(60) /* outlasts the drain */";
 
     @Test
@@ -40,7 +40,9 @@ class GracefulShutdownEndToEndTest {
             Connection idle = gateway.connect("staff");
             Connection postgres = gateway.connect("staff");
             Connection mysql = gateway.connectMySql("staff");
-            assertThat(single(idle, "SELECT 1")).isEqualTo("1");
+            for (Connection connection : List.of(idle, postgres, mysql)) {
+                assertThat(single(connection, "SELECT 1")).isEqualTo("1");
+            }
             Future<String> postgresSlept = runner.submit(() -> single(postgres, POSTGRES_SLEEP));
             Future<String> mysqlSlept = runner.submit(() -> single(mysql, MYSQL_SLEEP));
             awaitRunning(gateway);
@@ -103,7 +105,7 @@ class GracefulShutdownEndToEndTest {
 
     /**
      * A new connection is refused while the stop waits for the running statements: by the closed listener, or, when
-     * the listener accepted it just before closing, with the shutdown error.
+     * the listener accepted it just before closing, with the shutdown error; it never gets a session.
      */
     private static void assertRefusedDuringDrain(OwnGateway gateway, Future<?> closing) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -112,10 +114,10 @@ class GracefulShutdownEndToEndTest {
                 assertThat(System.nanoTime()).as("still accepting").isLessThan(deadline);
                 Thread.sleep(10);
             } catch (SQLException e) {
-                // The listener is closed; a connection it accepted just before is told why it ends.
+                // The listener is closed (08001: refused, or reset when the kernel had queued it as the listener
+                // closed); a connection the listener accepted just before is told why it ends.
                 assertThat(e.getSQLState() + " " + e.getMessage())
-                        .matches("08001 Connection to 127\\.0\\.0\\.1:\\d+ refused.*"
-                                + "|57P01 FATAL: custos: the gateway is shutting down");
+                        .matches("08001 .*|57P01 FATAL: custos: the gateway is shutting down");
                 break;
             }
         }
