@@ -411,15 +411,17 @@ public final class FileAuditLog implements AuditLog {
                 }
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH_RECORDS - 1);
+                boolean full = batch.size() == MAX_BATCH_RECORDS;
                 boolean stop = handle(batch);
                 batch.clear();
                 if (stop) {
                     return;
                 }
-                if (!strict) {
+                if (!strict && !full) {
                     // Nobody waits for a relaxed record: let the next batch gather instead of waking for each record
                     // (one thread wake-up and one write per statement cost more than encoding it). flush() and close()
-                    // cut the wait short.
+                    // cut the wait short. A full batch means records arrive faster than that: no waiting then, or the
+                    // bounded queue would hold the sessions back at one batch per wait.
                     LockSupport.parkNanos(this, lingerNanos);
                 }
             }
