@@ -555,6 +555,16 @@ public final class StatementGate {
             }
             return new Verdict(verdicts, message);
         }
+        Optional<String> readDifferently =
+                caller.fullClearance() ? Optional.empty() : MySqlLexer.readDifferently(message, mode);
+        if (readDifferently.isPresent()) {
+            // The whole message: a versioned comment before the first statement belongs to none of them.
+            List<StatementVerdict> verdicts = new ArrayList<>();
+            for (LexedStatement statement : statements) {
+                verdicts.add(refuseUnanalysable(statement, readDifferently.get()));
+            }
+            return new Verdict(verdicts, message);
+        }
         return verdict(message, statements, caller, Dialect.MYSQL, mode, prepared, key);
     }
 
@@ -1050,6 +1060,11 @@ public final class StatementGate {
     private Decided prepareMySql(
             LexedStatement statement, PreparedStatementUse prepare, Caller caller, MySqlMode mode) {
         List<LexedStatement> inner = MySqlLexer.split(prepare.body(), mode);
+        Optional<String> readDifferently =
+                caller.fullClearance() ? Optional.empty() : MySqlLexer.readDifferently(prepare.body(), mode);
+        if (readDifferently.isPresent()) {
+            return Decided.of(refuseUnanalysable(statement, readDifferently.get()));
+        }
         if (inner.size() != 1) {
             return Decided.of(unanalysable(statement, caller, "PREPARE of a text that is not one statement", true));
         }
@@ -1096,6 +1111,10 @@ public final class StatementGate {
         Optional<StatementVerdict> rights = rights(statement, caller);
         if (rights.isPresent()) {
             return rights;
+        }
+        Optional<String> readDifferently = MySqlLexer.readDifferently(statement.text(), mode);
+        if (readDifferently.isPresent()) {
+            return Optional.of(refuseUnanalysable(statement, readDifferently.get()));
         }
         if (statement.verbs().stream().anyMatch(verb -> verb.keywords().equals(MySqlLexer.SET_STATEMENT_READING))) {
             // The server would read the statement after FOR under another sql_mode or character set than the gate.

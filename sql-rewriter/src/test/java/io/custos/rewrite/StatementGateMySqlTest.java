@@ -116,6 +116,25 @@ class StatementGateMySqlTest {
                         "import-export",
                         "custos: role staff may not import or export data (load_file)"),
                 Arguments.of("it_engineer", "select load_file('/etc/passwd')", Decision.ALLOWED, null, null),
+                // Text the server and the analysis would read differently is not decided on below full clearance.
+                Arguments.of(
+                        "contractor",
+                        "PREPARE s FROM 'SELECT 1 /*!99999 \\' */, mobile FROM customer -- \\' */'",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "a versioned executable comment is run or skipped"),
+                Arguments.of(
+                        "staff",
+                        "select U&'1' from (select mobile as u from customer) t",
+                        Decision.REFUSED,
+                        "unanalysable",
+                        UNANALYSABLE + "a name written against &'…'"),
+                Arguments.of(
+                        "it_engineer",
+                        "SELECT 1 /*!99999 ' */, mobile FROM customer -- ' */",
+                        Decision.ALLOWED,
+                        null,
+                        null),
                 // DDL naming a column above the caller's clearance; LOCK TABLES and locking reads need more than read.
                 Arguments.of(
                         "info_clerk",

@@ -7,7 +7,9 @@ import io.custos.rewrite.mysql.MySqlToken.Kind;
 import io.custos.rewrite.postgres.LexedStatement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Splits a MySQL or MariaDB client message into statements and describes each (see {@link LexedStatement}).
@@ -46,6 +48,56 @@ public final class MySqlLexer {
      * @param message the client's query text
      * @param mode the session's sql_mode flags that change how text is read
      */
+    /**
+     * Why the server and the analysis could read {@code text} differently, if they could: the analysis must then not
+     * decide on it below full clearance.
+     *
+     * <ul>
+     *   <li>A versioned executable comment ({@code /*!50700 … *}{@code /}, {@code /*M!100100 … *}{@code /}) is code
+     *       for a server at that version or later and skipped up to the first {@code *}{@code /}, quotes and all, by
+     *       an older one (MariaDB skips MySQL 5.7 and later versions too): the analysis reads it as code, so what the
+     *       server skips could hide the rest of the statement from the analysis, or the other way round.
+     *   <li>A name written right against a string, {@code e'x'} or {@code u&'x'}: MySQL reads a column and an alias
+     *       (or an {@code &}), Calcite an escaped or Unicode string literal, without the column.
+     * </ul>
+     */
+    public static Optional<String> readDifferently(String text, MySqlMode mode) {
+        if (text.indexOf('\'') < 0 && text.indexOf('"') < 0 && !text.contains("/*")) {
+            return Optional.empty();
+        }
+        List<MySqlToken> tokens = MySqlTokenizer.tokenize(text, mode);
+        for (int i = 0; i < tokens.size(); i++) {
+            MySqlToken token = tokens.get(i);
+            if (token.kind() == Kind.EXECUTABLE_MARKER
+                    && token.end() > token.start() + 3
+                    && VERSIONED_MARKER
+                            .matcher(text.substring(token.start(), token.end()))
+                            .lookingAt()) {
+                return Optional.of(
+                        "a versioned executable comment is run or skipped depending on the server's version");
+            }
+            if (token.kind() == Kind.WORD && i + 1 < tokens.size()) {
+                MySqlToken next = tokens.get(i + 1);
+                String word = text.substring(token.start(), token.end());
+                boolean adjacent = next.start() == token.end();
+                if (adjacent && word.equalsIgnoreCase("e") && next.kind() == Kind.STRING) {
+                    return Optional.of("a name written against a string (e'…') is read as an escaped string");
+                }
+                if (adjacent
+                        && word.equalsIgnoreCase("u")
+                        && text.startsWith("&", next.start())
+                        && i + 2 < tokens.size()
+                        && tokens.get(i + 2).start() == next.start() + 1
+                        && tokens.get(i + 2).kind() == Kind.STRING) {
+                    return Optional.of("a name written against &'…' (u&'…') is read as a Unicode string");
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static final Pattern VERSIONED_MARKER = Pattern.compile("/\\*M?!\\d");
+
     public static List<LexedStatement> split(String message, MySqlMode mode) {
         requireNonNull(message, "message is null");
         requireNonNull(mode, "mode is null");
