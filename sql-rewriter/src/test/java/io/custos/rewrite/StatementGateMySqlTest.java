@@ -162,6 +162,12 @@ class StatementGateMySqlTest {
                         "custos: role contractor may not run LOCK TABLES"),
                 Arguments.of("contractor", "UNLOCK TABLES", Decision.ALLOWED, null, null),
                 Arguments.of(
+                        "contractor",
+                        "XA ROLLBACK 'adm1'",
+                        Decision.REFUSED,
+                        "role-permission",
+                        "custos: role contractor may not run XA ROLLBACK"),
+                Arguments.of(
                         "staff",
                         "select id from customer where id = 1 for update",
                         Decision.REFUSED,

@@ -348,8 +348,13 @@ final class MySqlStatementAnalyzer {
             case "commit", "rollback", "savepoint" -> {
                 return Shape.of(StatementClass.TRANSACTION, keywords, index);
             }
-            case "release", "xa" -> {
+            case "release" -> {
                 return Shape.of(StatementClass.TRANSACTION, twoWords(index, to), index);
+            }
+            case "xa" -> {
+                // XA transactions outlive their connection and are named by an id any session may recover, commit or
+                // roll back: all sessions share the gateway's account, so a caller would reach others' transactions.
+                return Shape.of(StatementClass.OTHER, twoWords(index, to), index);
             }
             case "lock", "unlock" -> {
                 // LOCK TABLES holds other sessions off whole tables, as PostgreSQL's LOCK does (OTHER there too);

@@ -167,7 +167,7 @@ class MySqlLexerTest {
                 Arguments.of("rollback to savepoint s", StatementClass.TRANSACTION),
                 Arguments.of("savepoint s", StatementClass.TRANSACTION),
                 Arguments.of("release savepoint s", StatementClass.TRANSACTION),
-                Arguments.of("xa start 'x'", StatementClass.TRANSACTION),
+                Arguments.of("xa start 'x'", StatementClass.OTHER),
                 Arguments.of("lock tables t read", StatementClass.OTHER),
                 Arguments.of("unlock tables", StatementClass.TRANSACTION),
                 Arguments.of("set names utf8mb4", StatementClass.SESSION),
