@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.custos.cli.demo.EmbeddedPostgres;
+import io.custos.cli.demo.PostgresRestarts;
 import io.custos.cli.demo.SampleData;
-import io.custos.cli.support.PostgresRestarts;
 import io.custos.policy.Backend;
 import io.custos.policy.SecretSource;
 import io.custos.proxy.audit.AuditJson;
