@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Hibernate ORM 6 over the sample schema through the gateway, for every demo user on both protocols: find, JPQL with
- * joins, fetch joins and paging, criteria queries, a pessimistic lock (for roles that may update), the insert of a service ticket and updates.
+ * joins, fetch joins and paging, criteria queries, a pessimistic lock (for roles that may update), the insert of a
+ * service ticket and updates.
  * Hibernate writes the SQL (aliases like {@code c1_0}, {@code offset ? rows fetch first ? rows only}, {@code limit ?},
  * {@code for no key update}, {@code insert … returning id}); what the user may do must work and come back masked as
  * the direct connection's values plus the mask, and what the user may not do must reach Hibernate as the driver's

@@ -62,7 +62,8 @@ import javax.management.ObjectName;
  * decision; each statement cut by the restart has at most one record: failed (within the restart's window), or of
  * the expected decision when the gate refused it, or it completed, before the FATAL reached the client; none when
  * the driver sent it on a session the gateway had already ended (the FATAL it read was the answer to the statement
- * before) or never sent it (the socket was closed); records from both sides of the reload carry their policy version; the backend connections return to the
+ * before) or never sent it (the socket was closed); records from both sides of the reload carry their policy version;
+ * the backend connections return to the
  * number before the load (the catalog's) once the sessions close, and to none once the gateway stops; the heap after
  * a full collection is reported before and after (the whole JVM's: the load driver's threads are gone by then).
  *
@@ -144,7 +145,8 @@ public final class Soak {
                     cutRecorded.put(key, recorded.get(key) - (sent.get(key) - count) + recordedFailed.get(key)));
             out.printf("cut, with a record    %s%n", cutRecorded);
             out.printf(
-                    "restart               PostgreSQL down %.1f s (stop to accepting logins), %d sessions reconnected%n",
+                    "restart               PostgreSQL down %.1f s (stop to accepting logins), %d sessions"
+                            + " reconnected%n",
                     restartDown.toMillis() / 1e3, reconnects);
             out.printf("unexpected errors     %d%n", unexpectedErrors);
             out.printf("policy versions       %s%n", policyVersions);
@@ -201,8 +203,8 @@ public final class Soak {
             } else if (arg.equals("--histogram")) {
                 histogram = true;
             } else {
-                System.err.println(
-                        "usage: Soak [--sessions=N per protocol, default 100] [--seconds=S, default 180] [--histogram]");
+                System.err.println("usage: Soak [--sessions=N per protocol, default 100] [--seconds=S, default 180]"
+                        + " [--histogram]");
                 System.exit(2);
             }
         }
@@ -614,7 +616,8 @@ public final class Soak {
         Map<String, Integer> counts = new LinkedHashMap<>();
         try (Connection connection = postgres.connectAsSuperuser();
                 PreparedStatement count = connection.prepareStatement(
-                        "SELECT count(*) FILTER (WHERE application_name <> ?), count(*) FILTER (WHERE application_name = ?)"
+                        "SELECT count(*) FILTER (WHERE application_name <> ?), count(*) FILTER (WHERE"
+                                + " application_name = ?)"
                                 + " FROM pg_stat_activity WHERE usename = ? AND backend_type = 'client backend'")) {
             count.setString(1, CATALOG_POOL);
             count.setString(2, CATALOG_POOL);

@@ -33,7 +33,8 @@ public enum ErrorCode {
     /** PostgreSQL's admin_shutdown, as after pg_terminate_backend; MariaDB's ER_CONNECTION_KILLED. */
     TERMINATED_BY_ADMINISTRATOR(Category.POLICY_REFUSAL, "57P01", 1927),
     /**
-     * The gateway stops: PostgreSQL's admin_shutdown, as its own shutdown sends it; MySQL's ER_SERVER_SHUTDOWN (SQLSTATE
+     * The gateway stops: PostgreSQL's admin_shutdown, as its own shutdown sends it; MySQL's ER_SERVER_SHUTDOWN
+     * (SQLSTATE
      * 08S01).
      */
     GATEWAY_SHUTTING_DOWN(Category.RESOURCE_EXHAUSTED, "57P01", 1053),

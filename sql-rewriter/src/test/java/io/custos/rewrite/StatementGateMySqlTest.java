@@ -138,7 +138,8 @@ class StatementGateMySqlTest {
                 // DDL naming a column above the caller's clearance; LOCK TABLES and locking reads need more than read.
                 Arguments.of(
                         "info_clerk",
-                        "ALTER TABLE customer_bank ADD CONSTRAINT o1 CHECK (customer_id <> 1 OR account_no LIKE '6217%')",
+                        "ALTER TABLE customer_bank ADD CONSTRAINT o1 CHECK (customer_id <> 1 OR account_no LIKE"
+                                + " '6217%')",
                         Decision.REFUSED,
                         "laundering",
                         "custos: DDL naming customer_bank.account_no, a column above the caller's clearance"),
@@ -656,7 +657,8 @@ class StatementGateMySqlTest {
                         "custos: customer.name (level 1) may not be used in GROUP BY by role contractor"),
                 Arguments.of(
                         "staff",
-                        "(select customer_id from customer_bank order by account_no limit 1) union (select id from project)",
+                        "(select customer_id from customer_bank order by account_no limit 1) union (select id from"
+                                + " project)",
                         Decision.REFUSED,
                         "result-shaping",
                         "custos: customer_bank.account_no (level 3) may not be used in ORDER BY by role staff"),

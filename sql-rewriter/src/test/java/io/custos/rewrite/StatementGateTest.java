@@ -250,7 +250,8 @@ class StatementGateTest {
                 // constraint can be added answers a question about them.
                 Arguments.of(
                         "info_clerk",
-                        "alter table customer_bank add constraint o1 check (customer_id <> 1 or account_no like '6217%')",
+                        "alter table customer_bank add constraint o1 check (customer_id <> 1 or account_no like"
+                                + " '6217%')",
                         Decision.REFUSED,
                         "laundering",
                         "custos: DDL naming customer_bank.account_no, a column above the caller's clearance"),
@@ -281,7 +282,8 @@ class StatementGateTest {
                 Arguments.of("info_clerk", "create table notes (account_no text)", Decision.ALLOWED, null, null),
                 Arguments.of(
                         "info_clerk",
-                        "create temporary table customer_bank (customer_id bigint, account_no text check (account_no <> ''))",
+                        "create temporary table customer_bank (customer_id bigint, account_no text check (account_no"
+                                + " <> ''))",
                         Decision.ALLOWED,
                         null,
                         null),
@@ -558,7 +560,8 @@ class StatementGateTest {
                 // Code the database runs: its body is text the gate cannot see into.
                 Arguments.of(
                         "info_clerk",
-                        "create function f() returns setof text language sql as $$ select account_no from customer_bank $$",
+                        "create function f() returns setof text language sql as $$ select account_no from"
+                                + " customer_bank $$",
                         Decision.REFUSED,
                         "routine",
                         ROUTINE),
@@ -842,7 +845,8 @@ class StatementGateTest {
                         LAUNDERING + "(customer)"),
                 Arguments.of(
                         "updater",
-                        "update customer set name = 'x' from project p where p.id = customer.project_id and mobile = $1",
+                        "update customer set name = 'x' from project p where p.id = customer.project_id and mobile ="
+                                + " $1",
                         Decision.REFUSED,
                         "laundering",
                         LAUNDERING),

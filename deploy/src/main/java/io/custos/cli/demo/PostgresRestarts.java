@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * restarting the database would: a fast shutdown (SIGINT to the postmaster; sessions get PostgreSQL's FATAL 57P01),
  * then the postmaster started again with the options it had, read from its command line, in a user namespace of its own
  * when the tests run as root, as the embedded server's own start does (the postmaster and {@code pg_ctl} refuse root).
- * Only for a server of a test's or a soak's own, never a shared one. Closing it closes the server, and stops the postmaster it
+ * Only for a server of a test's or a soak's own, never a shared one. Closing it closes the server, and stops the
+ * postmaster it
  * started if the server's own stop left it running.
  */
 public final class PostgresRestarts implements AutoCloseable {

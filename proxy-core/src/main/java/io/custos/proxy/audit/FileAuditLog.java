@@ -68,7 +68,9 @@ public final class FileAuditLog implements AuditLog {
     private static final int MAX_BATCH_RECORDS = 1024;
     private static final long IDLE_POLL_MILLIS = 200;
 
-    /** How long a relaxed writer lets records gather after a batch, at most; a quarter of the flush interval if less. */
+    /**
+     * How long a relaxed writer lets records gather after a batch, at most; a quarter of the flush interval if less.
+     */
     private static final long RELAXED_LINGER_MILLIS = 10;
 
     private static final Object CLOSE = new Object();
