@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * clearance. Two more side channels are closed below full clearance when the statement names a table holding columns
  * above the caller's clearance: a user variable assigned in a query or from one ({@code @v := expr},
  * {@code SET @v = (SELECT …)}), which a later statement reads unmasked, and functions whose error messages quote their
- * argument; {@code SELECT … INTO @v} is refused when an output it stores would have been masked. {@code DO expr} evaluates expressions for their effects and is refused when it
+ * argument; {@code SELECT … INTO @v} is refused when an output it stores would have been masked. {@code DO expr}
+ * evaluates expressions for their effects and is refused when it
  * names a table with classified columns. SHOW, DESCRIBE and HELP read metadata and pass. Table names compare without
  * case. Timing ({@code SLEEP}, {@code BENCHMARK}) and lock names ({@code GET_LOCK}) remain open channels, as timing
  * does in PostgreSQL.
@@ -212,14 +213,17 @@ public final class StatementGate {
     static final String ANALYSIS_BOUNDS = "analysis-bounds";
 
     /**
-     * PostgreSQL functions that cancel or end another backend: every session of the gateway runs as its one database
-     * account, which may signal all of them, whoever the caller.
+     * The locking clauses of a query: PostgreSQL's four strengths, MySQL's FOR UPDATE, FOR SHARE and LOCK IN SHARE
+     * MODE.
      */
-    /** The locking clauses of a query: PostgreSQL's four strengths, MySQL's FOR UPDATE, FOR SHARE and LOCK IN SHARE MODE. */
     private static final Pattern LOCKING_READ = Pattern.compile(
             "\\bFOR\\s+(?:NO\\s+KEY\\s+)?UPDATE\\b|\\bFOR\\s+(?:KEY\\s+)?SHARE\\b|\\bLOCK\\s+IN\\s+SHARE\\s+MODE\\b",
             Pattern.CASE_INSENSITIVE);
 
+    /**
+     * PostgreSQL functions that cancel or end another backend: every session of the gateway runs as its one database
+     * account, which may signal all of them, whoever the caller.
+     */
     private static final Set<String> SESSION_SIGNALS = Set.of("pg_cancel_backend", "pg_terminate_backend");
 
     private static final Function<String, Optional<SqlPreparedStatements.Prepared>> NO_PREPARED_STATEMENTS =
@@ -546,26 +550,29 @@ public final class StatementGate {
         if (modeChange.isPresent()) {
             // MySQL runs each statement of a message before it reads the next, so a statement after this one would
             // be read by the server under rules the gate did not read it with (backslashes, quotes, the charset).
-            List<StatementVerdict> verdicts = new ArrayList<>();
-            for (LexedStatement statement : statements) {
-                verdicts.add(refuse(
-                        statement,
-                        "session-change",
-                        "custos: a statement that changes sql_mode or the character set must be sent on its own"));
-            }
-            return new Verdict(verdicts, message);
+            return refuseEach(
+                    message,
+                    statements,
+                    statement -> refuse(
+                            statement,
+                            "session-change",
+                            "custos: a statement that changes sql_mode or the character set must be sent on its own"));
         }
         Optional<String> readDifferently =
                 caller.fullClearance() ? Optional.empty() : MySqlLexer.readDifferently(message, mode);
         if (readDifferently.isPresent()) {
-            // The whole message: a versioned comment before the first statement belongs to none of them.
-            List<StatementVerdict> verdicts = new ArrayList<>();
-            for (LexedStatement statement : statements) {
-                verdicts.add(refuseUnanalysable(statement, readDifferently.get()));
-            }
-            return new Verdict(verdicts, message);
+            // Read on the whole message, once: a versioned comment before the first statement belongs to none of
+            // them, and each statement of the message (EXPLAIN's included) or of a PREPARE's text is covered here or
+            // in prepareMySql.
+            return refuseEach(message, statements, statement -> refuseUnanalysable(statement, readDifferently.get()));
         }
         return verdict(message, statements, caller, Dialect.MYSQL, mode, prepared, key);
+    }
+
+    /** Every statement of {@code message} refused alike; the message is not sent. */
+    private static Verdict refuseEach(
+            String message, List<LexedStatement> statements, Function<LexedStatement, StatementVerdict> refusal) {
+        return new Verdict(statements.stream().map(refusal).toList(), message);
     }
 
     /**
@@ -1112,10 +1119,6 @@ public final class StatementGate {
         if (rights.isPresent()) {
             return rights;
         }
-        Optional<String> readDifferently = MySqlLexer.readDifferently(statement.text(), mode);
-        if (readDifferently.isPresent()) {
-            return Optional.of(refuseUnanalysable(statement, readDifferently.get()));
-        }
         if (statement.verbs().stream().anyMatch(verb -> verb.keywords().equals(MySqlLexer.SET_STATEMENT_READING))) {
             // The server would read the statement after FOR under another sql_mode or character set than the gate.
             return Optional.of(refuse(
@@ -1570,7 +1573,9 @@ public final class StatementGate {
         return allow(statement);
     }
 
-    /** Whether the statement has a PostgreSQL {@code U&"…"} name: the Calcite text holds a plain quoted name there. */
+    /**
+     * Whether the statement has a PostgreSQL {@code U&"…"} name: the Calcite text holds a plain quoted name there.
+     */
     private static boolean namesWithUnicodeEscapes(LexedStatement statement) {
         String text = statement.text();
         String calcite = statement.calciteText();
